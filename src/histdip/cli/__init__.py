@@ -1,0 +1,1 @@
+"""Command-line interface: thin layers over the library, one module per sub-command."""

@@ -1,0 +1,6 @@
+"""`histdip simulate` (being written)."""
+
+
+def register(sub):
+    p = sub.add_parser("simulate", help="(not yet available)")
+    p.set_defaults(func=lambda args: 1)

@@ -1,0 +1,6 @@
+"""`histdip threshold` (being written)."""
+
+
+def register(sub):
+    p = sub.add_parser("threshold", help="(not yet available)")
+    p.set_defaults(func=lambda args: 1)

@@ -1,0 +1,289 @@
+"""One validated configuration object for a restoration, and its presets.
+
+A :class:`RestoreConfig` says everything needed to reproduce a result: method,
+threshold rule, channel, network, forward model, optimiser, stopping rule and seed.
+It round-trips to JSON or YAML (:meth:`RestoreConfig.save`, :meth:`RestoreConfig.load`)
+and the command line writes it beside every output.
+
+Presets
+-------
+``paper``
+    The authors' released configuration: image repeated to 32 input channels, the
+    2.2 M-parameter skip network, x4 Lanczos-2 forward model, Adam lr 1e-3, 2000
+    iterations, last iterate, 3-channel sigmoid output on the RGB photo.
+``fast``
+    The default: a small network fitted on random crops and applied to the whole image
+    (see docs/benchmarks.md for the measurements behind it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+THRESHOLD_RULES = ("otsu", "triangle", "li", "yen")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class NetworkConfig(_Strict):
+    """Ulyanov et al.'s "skip" encoder-decoder, one entry per scale."""
+
+    channels_down: list[int] = Field(default_factory=lambda: [128] * 5)
+    channels_up: list[int] = Field(default_factory=lambda: [128] * 5)
+    channels_skip: list[int] = Field(default_factory=lambda: [4] * 5)
+    norm: Literal["batch", "group", "none"] = "batch"
+    upsample: Literal["bilinear", "nearest"] = "bilinear"
+    padding: Literal["reflection", "zeros"] = "reflection"
+    sigmoid: bool = True
+
+    @model_validator(mode="after")
+    def _same_depth(self):
+        n = len(self.channels_down)
+        if n == 0 or len(self.channels_up) != n or len(self.channels_skip) != n:
+            raise ValueError("channels_down, channels_up and channels_skip need the same, non-zero length")
+        if min(self.channels_down + self.channels_up) < 1 or min(self.channels_skip) < 0:
+            raise ValueError("channel counts must be positive (skip channels may be 0)")
+        return self
+
+    @property
+    def multiple(self):
+        """Image sides must be a multiple of this (one halving per scale)."""
+        return 2 ** len(self.channels_down)
+
+
+class PhysicsConfig(_Strict):
+    """Forward model from the network's output to what is compared with the target."""
+
+    kind: Literal["identity", "downsample"] = "downsample"
+    factor: int = Field(4, ge=1, le=16)
+    kernel: Literal["lanczos2", "lanczos3", "box"] = "lanczos2"
+
+
+class StoppingConfig(_Strict):
+    """When to stop fitting without a clean reference.
+
+    ``fixed`` runs all iterations. ``plateau`` stops once the relative change of the
+    (exponentially averaged) output between checks stays below ``tolerance`` for
+    ``patience`` checks, never before ``min_iterations``.
+    """
+
+    rule: Literal["fixed", "plateau"] = "fixed"
+    check_every: int = Field(25, ge=1)
+    tolerance: float = Field(2e-3, gt=0)
+    patience: int = Field(3, ge=1)
+    min_iterations: int = Field(100, ge=0)
+
+
+class RestoreConfig(_Strict):
+    """Everything that determines a restoration. Validated on creation and assignment.
+
+    Notable fields: ``threshold`` is a manual T on the 0-255 grey scale or a rule name;
+    ``input`` is what the network sees (``image``: the grey photo repeated to
+    ``input_channels``, as the paper; ``noise``: Ulyanov's random code);
+    ``patch_size`` (None: whole image each step) and ``batch_size`` set the crops each
+    step fits; ``ema`` averages the weights; ``output`` is ``last`` (the last iterate,
+    train-mode, as the paper) or ``eval`` (eval-mode prediction of the averaged net);
+    ``mask_resampling`` is ``hr`` (mask the photo, then apply the forward model) or
+    ``lr`` (the paper: downscale photo and mask separately, multiply); ``tile`` bounds
+    the prediction's tile size for large images.
+    """
+
+    method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
+    preset: Literal["fast", "paper", "custom"] = "fast"
+    threshold: Union[float, str] = "otsu"
+    channel: str = "auto"
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    physics: PhysicsConfig = Field(default_factory=PhysicsConfig)
+    input: Literal["image", "noise"] = "image"
+    input_channels: int = Field(32, ge=1)
+    noise_model: Literal["gaussian", "poisson-gaussian"] = "gaussian"
+    iterations: int = Field(2000, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    patch_size: Optional[int] = Field(None, ge=32)
+    batch_size: int = Field(1, ge=1)
+    ema: Optional[float] = Field(None, ge=0, lt=1)
+    output: Literal["last", "eval"] = "last"
+    mask_resampling: Literal["hr", "lr"] = "hr"
+    tile: Optional[int] = Field(None, ge=64)
+    stopping: StoppingConfig = Field(default_factory=StoppingConfig)
+    seed: int = 0
+    device: str = "cpu"
+
+    @field_validator("threshold")
+    @classmethod
+    def _check_threshold(cls, value):
+        if isinstance(value, str):
+            spec = value.strip().lower()
+            try:
+                value = float(spec)
+            except ValueError:
+                if spec in THRESHOLD_RULES:
+                    return spec
+                if spec.startswith("percentile:"):
+                    p = float(spec.split(":", 1)[1])
+                    if not 0 <= p <= 100:
+                        raise ValueError(f"percentile must lie in 0-100, got {p}")
+                    return f"percentile:{p:g}"
+                raise ValueError(
+                    f"threshold must be a number 0-255, one of {', '.join(THRESHOLD_RULES)} or 'percentile:P'"
+                )
+        if not 0 <= float(value) <= 255:
+            raise ValueError(f"threshold T={value} is outside 0-255 (the paper's grey scale)")
+        return float(value)
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value):
+        if value not in ("cpu", "cuda", "mps", "auto") and not value.startswith("cuda:"):
+            raise ValueError(f"device must be cpu, cuda, cuda:N, mps or auto, got {value!r}")
+        return value
+
+    # ----------------------------------------------------------------- presets
+    @classmethod
+    def from_preset(cls, preset="fast", **overrides):
+        """Build a config from a named preset, then apply ``overrides`` (field=value).
+
+        Nested sections may be overridden with dicts, e.g. ``network={"norm": "none"}``.
+        """
+        if preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+        base = json.loads(json.dumps(PRESETS[preset]))
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key].update(value)
+            else:
+                base[key] = value
+        return cls.validated(**base)
+
+    @classmethod
+    def validated(cls, **fields):
+        """Like the constructor, but a bad value raises :class:`ConfigError` in one line."""
+        try:
+            return cls(**fields)
+        except ValidationError as err:
+            raise ConfigError(_one_line(err)) from None
+
+    def replace(self, **changes):
+        """A validated copy with ``changes`` applied (nested sections as dicts)."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key].update(value)
+            else:
+                data[key] = value
+        return type(self).validated(**data)
+
+    # ------------------------------------------------------------------- files
+    def to_dict(self):
+        return self.model_dump(mode="json")
+
+    def save(self, path, extra=None):
+        """Write the config (and an optional ``extra`` record, e.g. run results).
+
+        The format follows the extension: ``.json``, ``.yaml`` or ``.yml``.
+        """
+        path = Path(path)
+        data = {"histdip_config": self.to_dict()}
+        if extra:
+            data.update(extra)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            text = yaml.safe_dump(data, sort_keys=False)
+        else:
+            text = json.dumps(data, indent=2) + "\n"
+        path.write_text(text)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a config written by :meth:`save` (or a bare mapping of its fields)."""
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read config ({err.strerror or err})") from None
+        try:
+            data = yaml.safe_load(text)  # YAML is a superset of JSON
+        except yaml.YAMLError:
+            raise ConfigError(f"{path}: not valid JSON or YAML") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of settings")
+        data = data.get("histdip_config", data)
+        try:
+            return cls(**data)
+        except ValidationError as err:
+            raise ConfigError(f"{path}: {_one_line(err)}") from None
+
+
+def _one_line(err: ValidationError):
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "config"
+    msg = first["msg"].removeprefix("Value error, ")
+    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"invalid setting {where}: {msg}{more}"
+
+
+PRESETS = {
+    "paper": dict(
+        method="hist-dip",
+        preset="paper",
+        threshold="otsu",
+        channel="rgb",
+        network=NetworkConfig().model_dump(),
+        physics=dict(kind="downsample", factor=4, kernel="lanczos2"),
+        input="image",
+        input_channels=32,
+        noise_model="gaussian",
+        iterations=2000,
+        lr=1e-3,
+        patch_size=None,
+        batch_size=1,
+        ema=None,
+        output="last",
+        mask_resampling="lr",
+        tile=None,
+        stopping=dict(rule="fixed"),
+    ),
+    "fast": dict(
+        method="hist-dip",
+        preset="fast",
+        threshold="otsu",
+        channel="auto",
+        network=dict(
+            channels_down=[32, 32, 32, 32],
+            channels_up=[32, 32, 32, 32],
+            channels_skip=[4, 4, 4, 4],
+            norm="none",
+            upsample="bilinear",
+            padding="reflection",
+            sigmoid=True,
+        ),
+        physics=dict(kind="downsample", factor=4, kernel="lanczos2"),
+        input="image",
+        input_channels=1,
+        noise_model="gaussian",
+        iterations=400,
+        lr=3e-3,
+        patch_size=128,
+        batch_size=4,
+        ema=0.9,
+        output="eval",
+        mask_resampling="hr",
+        tile=1024,
+        stopping=dict(rule="plateau", check_every=25, tolerance=2e-3, patience=3, min_iterations=150),
+    ),
+}

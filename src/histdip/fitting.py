@@ -1,0 +1,166 @@
+"""The optimiser loop that fits a network to one image through a forward model.
+
+It knows nothing about thresholds or files: it takes a network, a ``sampler`` that
+gives the (input, target) pair for each step (the whole image, or random crops), a
+forward model, a loss, and optional hooks for snapshots and for stopping.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+
+@dataclass
+class FitResult:
+    """What happened during a fit."""
+
+    iterations: int
+    stop_reason: str
+    seconds: float
+    loss: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+
+
+class WeightAverage:
+    """Exponential moving average of a network's weights (used for the output)."""
+
+    def __init__(self, net, decay):
+        self.decay = decay
+        self.model = copy.deepcopy(net).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, net, step):
+        # Warm-up (as in Adam's bias correction) so early steps do not drag the average.
+        d = min(self.decay, (1 + step) / (10 + step))
+        for avg, cur in zip(self.model.parameters(), net.parameters()):
+            avg.lerp_(cur, 1 - d)
+        for avg, cur in zip(self.model.buffers(), net.buffers()):
+            avg.copy_(cur)
+
+
+class PlateauStopper:
+    """Stop when the output stops changing: no clean reference needed.
+
+    Every ``check_every`` steps the caller gives the current output; when its relative
+    change ``||x_k - x_{k-1}|| / ||x_k||`` stays below ``tolerance`` for ``patience``
+    checks in a row (and at least ``min_iterations`` have run), fitting stops.
+    """
+
+    def __init__(self, check_every=25, tolerance=2e-3, patience=3, min_iterations=100):
+        self.check_every, self.tolerance = check_every, tolerance
+        self.patience, self.min_iterations = patience, min_iterations
+        self.previous, self.calm, self.history = None, 0, []
+
+    def update(self, step, output):
+        output = np.asarray(output, dtype=np.float64)
+        if self.previous is not None:
+            change = np.linalg.norm(output - self.previous) / max(np.linalg.norm(output), 1e-12)
+            self.history.append((step, float(change)))
+            self.calm = self.calm + 1 if change < self.tolerance else 0
+        self.previous = output
+        if step >= self.min_iterations and self.calm >= self.patience:
+            return f"plateau: output changed < {self.tolerance:g} for {self.patience} checks of {self.check_every} steps"
+        return None
+
+
+def fit(
+    net,
+    sampler,
+    physics,
+    loss,
+    *,
+    iterations,
+    lr,
+    ema=None,
+    stopper=None,
+    preview=None,
+    snapshot_every=0,
+    progress=False,
+):
+    """Fit ``net`` with Adam so that ``loss(physics(net(input)), target)`` falls.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+    sampler : callable
+        ``sampler(step) -> (input, target, weight)`` tensors on the net's device;
+        ``weight`` may be None.
+    physics : torch.nn.Module
+        Forward model applied to the network output before the loss.
+    loss : callable
+        ``loss(prediction, target, weight)``.
+    iterations : int
+        Maximum number of steps.
+    lr : float
+        Adam learning rate.
+    ema : float, optional
+        Decay of a moving average of the weights; ``preview`` then receives the averaged
+        network.
+    stopper : PlateauStopper, optional
+    preview : callable, optional
+        ``preview(model, step_output) -> ndarray``: the current result, used for
+        snapshots and by the stopper. ``model`` is the (averaged) network,
+        ``step_output`` the output of the step just taken.
+    snapshot_every : int
+        Keep ``preview`` every this many steps (0: none).
+    progress : bool
+        Show a tqdm bar with the loss and the time left.
+
+    Returns
+    -------
+    FitResult, and the averaged model (or ``net``) to predict with.
+    """
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    average = WeightAverage(net, ema) if ema else None
+    result = FitResult(iterations=0, stop_reason=f"fixed: ran all {iterations} iterations", seconds=0.0)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=iterations, desc="fitting", unit="it", dynamic_ncols=True, leave=False)
+    start = time.perf_counter()
+    try:
+        for step in range(1, iterations + 1):
+            inp, target, weight = sampler(step)
+            optimiser.zero_grad(set_to_none=True)
+            out = net(inp)
+            value = loss(physics(out), target, weight)
+            value.backward()
+            optimiser.step()
+            if average is not None:
+                average.update(net, step)
+            loss_value = float(value.detach())
+            if not math.isfinite(loss_value):
+                result.stop_reason = f"diverged: loss became {loss_value} at iteration {step}"
+                result.iterations = step
+                break
+            result.loss.append(loss_value)
+            result.iterations = step
+            model = average.model if average is not None else net
+            want_snapshot = snapshot_every and step % snapshot_every == 0
+            want_check = stopper is not None and step % stopper.check_every == 0
+            if preview is not None and (want_snapshot or want_check):
+                current = preview(model, out.detach())
+                if want_snapshot:
+                    result.snapshots.append((step, current))
+                if want_check:
+                    reason = stopper.update(step, current)
+                    if reason:
+                        result.stop_reason = f"{reason} (stopped at {step} of {iterations})"
+                        break
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_value:.3g}")
+    finally:
+        if bar is not None:
+            bar.close()
+    result.seconds = time.perf_counter() - start
+    return result, (average.model if average is not None else net)

@@ -1,0 +1,96 @@
+"""Ulyanov et al.'s "skip" encoder-decoder, as the HIST-DIP code configures it.
+
+Per scale, going down: a skip branch (1x1 conv -> norm -> LeakyReLU) and a deeper
+branch (3x3 stride-2 conv -> norm -> LReLU -> 3x3 conv -> norm -> LReLU -> next scale ->
+bilinear x2 upsampling). Going up: concat(skip, deeper) -> norm -> 3x3 conv -> norm ->
+LReLU -> 1x1 conv -> norm -> LReLU. Finally a 1x1 conv to the output channels and a
+sigmoid. With 5 scales of 128 channels, 4-channel skips and 32 input channels this has
+about 2.2 M parameters, the paper's network.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _norm(kind, channels):
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "group":
+        return nn.GroupNorm(1, channels)
+    return nn.Identity()
+
+
+def _conv(cin, cout, size, stride=1, padding="reflection"):
+    pad = (size - 1) // 2
+    if pad == 0:
+        return nn.Conv2d(cin, cout, size, stride)
+    if padding == "reflection":
+        return nn.Sequential(nn.ReflectionPad2d(pad), nn.Conv2d(cin, cout, size, stride))
+    return nn.Conv2d(cin, cout, size, stride, padding=pad)
+
+
+def _block(cin, cout, size, norm, padding, stride=1):
+    return [_conv(cin, cout, size, stride, padding), _norm(norm, cout), nn.LeakyReLU(0.2, inplace=True)]
+
+
+class _Scale(nn.Module):
+    """One scale of the skip network; ``inner`` is the next (coarser) scale or None."""
+
+    def __init__(self, cin, down, up, skip, up_from_inner, inner, cfg):
+        super().__init__()
+        self.skip = nn.Sequential(*_block(cin, skip, 1, cfg.norm, cfg.padding)) if skip else None
+        deeper = _block(cin, down, 3, cfg.norm, cfg.padding, stride=2)
+        deeper += _block(down, down, 3, cfg.norm, cfg.padding)
+        self.deeper = nn.Sequential(*deeper)
+        self.inner = inner
+        mode = cfg.upsample
+        self.upsample = nn.Upsample(scale_factor=2, mode=mode, align_corners=False if mode == "bilinear" else None)
+        merged = skip + up_from_inner
+        self.merge = nn.Sequential(
+            _norm(cfg.norm, merged),
+            *_block(merged, up, 3, cfg.norm, cfg.padding),
+            *_block(up, up, 1, cfg.norm, cfg.padding),
+        )
+
+    def forward(self, x):
+        y = self.deeper(x)
+        if self.inner is not None:
+            y = self.inner(y)
+        y = self.upsample(y)
+        if self.skip is not None:
+            y = torch.cat([self.skip(x), y], dim=1)
+        return self.merge(y)
+
+
+class SkipNet(nn.Module):
+    """The DIP skip network.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    config : histdip.config.NetworkConfig
+    """
+
+    def __init__(self, in_channels, out_channels, config):
+        super().__init__()
+        self.config = config
+        down, up, skip = config.channels_down, config.channels_up, config.channels_skip
+        inner = None
+        for i in reversed(range(len(down))):
+            cin = in_channels if i == 0 else down[i - 1]
+            up_from_inner = down[i] if i == len(down) - 1 else up[i + 1]
+            inner = _Scale(cin, down[i], up[i], skip[i], up_from_inner, inner, config)
+        self.body = inner
+        self.head = nn.Conv2d(up[0], out_channels, 1)
+        self.sigmoid = config.sigmoid
+
+    def forward(self, x):
+        y = self.head(self.body(x))
+        return torch.sigmoid(y) if self.sigmoid else y
+
+
+def count_parameters(module):
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,126 @@
+"""Feeding the network: padding to the network's multiple, crops for each step, and
+whole-image prediction (tiled when the image is large)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def pad_amounts(shape, multiple):
+    """(top, bottom, left, right) padding that brings ``shape`` up to ``multiple``."""
+    h, w = shape[:2]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    return ph // 2, ph - ph // 2, pw // 2, pw - pw // 2
+
+
+def pad(array, amounts):
+    """Mirror-pad the first two axes (never crop: the user's pixels all stay)."""
+    t, b, l, r = amounts
+    widths = [(t, b), (l, r)] + [(0, 0)] * (array.ndim - 2)
+    return np.pad(array, widths, mode="symmetric")
+
+
+def unpad(array, amounts):
+    """Undo :func:`pad` on the first two axes."""
+    t, b, l, r = amounts
+    h, w = array.shape[:2]
+    return array[t : h - b, l : w - r]
+
+
+def to_tensor(array, device):
+    """(H, W) or (H, W, C) float array -> (1, C, H, W) float32 tensor."""
+    a = np.asarray(array, dtype=np.float32)
+    a = a[None] if a.ndim == 2 else np.moveaxis(a, -1, 0)
+    return torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
+
+
+def to_array(tensor):
+    """(1, C, H, W) tensor -> (H, W) for one channel, else (H, W, C), float32."""
+    a = tensor.detach().float().cpu().numpy()[0]
+    return a[0] if a.shape[0] == 1 else np.moveaxis(a, 0, -1)
+
+
+class WholeImage:
+    """Every step sees the whole (padded) image: the paper's way."""
+
+    def __init__(self, net_input, target, weight=None):
+        self.net_input, self.target, self.weight = net_input, target, weight
+
+    def __call__(self, step):
+        return self.net_input, self.target, self.weight
+
+
+class RandomCrops:
+    """Each step sees ``batch`` random crops of ``size`` (high-resolution) pixels.
+
+    Crops start on multiples of the forward model's ``factor`` so that the target crop
+    (low resolution) lines up. The loss ignores a margin of the target crop where the
+    forward model's padding sees the crop edge instead of the real neighbours.
+    """
+
+    def __init__(self, net_input, target, size, batch, factor, margin, seed=0):
+        self.net_input, self.target = net_input, target
+        self.size, self.batch, self.factor = size, batch, factor
+        self.rng = np.random.default_rng(seed)
+        h, w = net_input.shape[-2:]
+        self.size_h, self.size_w = min(size, h), min(size, w)
+        lo = self.size_h // factor, self.size_w // factor
+        weight = torch.zeros((1, 1) + lo, device=target.device)
+        m = min(margin, lo[0] // 4, lo[1] // 4)
+        weight[..., m : lo[0] - m, m : lo[1] - m] = 1
+        self.weight = weight.expand(batch, 1, *lo)
+
+    def __call__(self, step):
+        f = self.factor
+        h, w = self.net_input.shape[-2:]
+        ys = self.rng.integers(0, (h - self.size_h) // f + 1, self.batch) * f
+        xs = self.rng.integers(0, (w - self.size_w) // f + 1, self.batch) * f
+        inp = torch.cat([self.net_input[..., y : y + self.size_h, x : x + self.size_w] for y, x in zip(ys, xs)])
+        tgt = torch.cat(
+            [
+                self.target[..., y // f : (y + self.size_h) // f, x // f : (x + self.size_w) // f]
+                for y, x in zip(ys, xs)
+            ]
+        )
+        return inp, tgt, self.weight
+
+
+@torch.no_grad()
+def predict(net, net_input, tile=None, overlap=64, multiple=32):
+    """Run ``net`` over the whole input, in overlapping tiles when ``tile`` is set.
+
+    Tiles are blended with a linear ramp across the overlap so no seam shows; each
+    tile's size is a multiple of ``multiple`` so the network's scales line up.
+    """
+    h, w = net_input.shape[-2:]
+    if tile is None or (h <= tile and w <= tile):
+        return net(net_input)
+    tile = max(multiple, tile - tile % multiple)
+    if h < tile or w < tile:
+        tile = min(h, w) - min(h, w) % multiple
+    overlap = min(overlap, tile // 2)
+    step = tile - overlap
+    out, norm = None, torch.zeros((1, 1, h, w), device=net_input.device)
+    ramp = torch.ones(tile, device=net_input.device)
+    if overlap:
+        edge = torch.linspace(0, 1, overlap + 2, device=net_input.device)[1:-1]
+        ramp[:overlap], ramp[-overlap:] = edge, edge.flip(0)
+    # Ramps never reach 0, so every pixel has positive total weight, including the
+    # image border where a single tile covers it.
+    weight = (ramp[:, None] * ramp[None, :])[None, None]
+    for y in _starts(h, tile, step):
+        for x in _starts(w, tile, step):
+            piece = net(net_input[..., y : y + tile, x : x + tile])
+            if out is None:
+                out = torch.zeros((1, piece.shape[1], h, w), device=net_input.device)
+            out[..., y : y + tile, x : x + tile] += piece * weight
+            norm[..., y : y + tile, x : x + tile] += weight
+    return out / norm
+
+
+def _starts(length, tile, step):
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, step)) + [length - tile]
+    return sorted(set(starts))

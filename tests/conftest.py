@@ -1,0 +1,19 @@
+"""Shared pytest fixtures."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The shared data folder (``../shared/data`` beside the repo, or $HISTDIP_SHARED_DATA).
+
+    Tests that need it are skipped, with the reason, where it does not exist.
+    """
+    env = os.environ.get("HISTDIP_SHARED_DATA")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not path.is_dir():
+        pytest.skip(f"shared data folder not found: {path} (set HISTDIP_SHARED_DATA to its location)")
+    return path
