@@ -40,7 +40,7 @@ class NetworkConfig(_Strict):
     channels_down: list[int] = Field(default_factory=lambda: [128] * 5)
     channels_up: list[int] = Field(default_factory=lambda: [128] * 5)
     channels_skip: list[int] = Field(default_factory=lambda: [4] * 5)
-    norm: Literal["batch", "group", "none"] = "batch"
+    norm: Literal["batch", "group", "channel", "none"] = "batch"
     upsample: Literal["bilinear", "nearest"] = "bilinear"
     padding: Literal["reflection", "zeros"] = "reflection"
     sigmoid: bool = True
@@ -267,7 +267,7 @@ PRESETS = {
             channels_down=[32, 32, 32, 32],
             channels_up=[32, 32, 32, 32],
             channels_skip=[4, 4, 4, 4],
-            norm="none",
+            norm="group",
             upsample="bilinear",
             padding="reflection",
             sigmoid=True,

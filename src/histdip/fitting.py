@@ -82,6 +82,7 @@ def fit(
     ema=None,
     stopper=None,
     preview=None,
+    check=None,
     snapshot_every=0,
     progress=False,
 ):
@@ -109,6 +110,9 @@ def fit(
         ``preview(model, step_output) -> ndarray``: the current result, used for
         snapshots and by the stopper. ``model`` is the (averaged) network,
         ``step_output`` the output of the step just taken.
+    check : callable, optional
+        ``check(model, step_output) -> ndarray`` given to the stopper instead of
+        ``preview`` (e.g. a small fixed region: far cheaper than the whole image).
     snapshot_every : int
         Keep ``preview`` every this many steps (0: none).
     progress : bool
@@ -147,15 +151,18 @@ def fit(
             model = average.model if average is not None else net
             want_snapshot = snapshot_every and step % snapshot_every == 0
             want_check = stopper is not None and step % stopper.check_every == 0
-            if preview is not None and (want_snapshot or want_check):
-                current = preview(model, out.detach())
-                if want_snapshot:
-                    result.snapshots.append((step, current))
-                if want_check:
-                    reason = stopper.update(step, current)
-                    if reason:
-                        result.stop_reason = f"{reason} (stopped at {step} of {iterations})"
-                        break
+            if want_snapshot and preview is not None:
+                result.snapshots.append((step, preview(model, out.detach())))
+            probe = check if check is not None else preview
+            if want_check and probe is not None:
+                if want_snapshot and check is None:
+                    current = result.snapshots[-1][1]
+                else:
+                    current = probe(model, out.detach())
+                reason = stopper.update(step, current)
+                if reason:
+                    result.stop_reason = f"{reason} (stopped at {step} of {iterations})"
+                    break
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss_value:.3g}")

@@ -255,7 +255,7 @@ def display_range(array):
     return lo, (hi if hi > lo else lo + 1.0)
 
 
-def check_output_path(path, *, overwrite=False, protect=()):
+def check_output_path(path, *, overwrite=False, protect=(), folder_may_be_missing=False):
     """Refuse a destination that would clobber a file, an input or a folder.
 
     Parameters
@@ -265,6 +265,8 @@ def check_output_path(path, *, overwrite=False, protect=()):
         Allow replacing an existing file.
     protect : iterable of path-like
         Paths that must never be written (the inputs), even with ``overwrite``.
+    folder_may_be_missing : bool
+        Accept a destination whose folder does not exist yet (it will be created).
 
     Raises
     ------
@@ -279,7 +281,9 @@ def check_output_path(path, *, overwrite=False, protect=()):
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise InputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)")
     parent = path.parent
-    if not parent.is_dir():
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{path}: {parent} is not a folder")
+    if not parent.is_dir() and not folder_may_be_missing:
         raise InputError(f"{path}: output folder {parent} does not exist")
     return path
 
@@ -305,7 +309,7 @@ def atomic_output(path, *, overwrite=False, protect=()):
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, protect=protect)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
+    fd, tmp = _mkstemp(path, path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -316,6 +320,107 @@ def atomic_output(path, *, overwrite=False, protect=()):
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+class OutputBatch:
+    """Stage several output files, then put them all in place, or none.
+
+    Use as a context manager: :meth:`stage` returns a temporary path to write each
+    output to (it keeps the destination's extension); when the block ends normally every
+    staged file is renamed onto its destination, and when it raises, every temporary file
+    is removed and no destination is touched. Should one rename fail, the outputs already
+    put in place by this batch are removed again.
+
+    Destinations may lie in a folder that does not exist yet (e.g. a snapshots folder);
+    it is created at commit time and removed again on failure if it stays empty.
+
+    Examples
+    --------
+    >>> with OutputBatch(overwrite=False) as batch:          # doctest: +SKIP
+    ...     write_image(batch.stage("out.tif"), result, overwrite=True)
+    ...     config.save(batch.stage("out.json"))
+    """
+
+    def __init__(self, *, overwrite=False, protect=()):
+        self.overwrite = overwrite
+        self.protect = [Path(p) for p in protect]
+        self._staged = []  # (tmp, final)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+        return False
+
+    def check(self, path):
+        """Check a destination now (before any work is spent on it)."""
+        return check_output_path(path, overwrite=self.overwrite, protect=self.protect, folder_may_be_missing=True)
+
+    def stage(self, path):
+        """A temporary path to write ``path``'s content to."""
+        path = Path(path)
+        self.check(path)
+        if any(_same_file(path, final) for _, final in self._staged):
+            raise InputError(f"{path}: written twice in one run")
+        folder = path.parent
+        while not folder.is_dir():
+            folder = folder.parent
+        fd, tmp = _mkstemp(path, folder)
+        os.close(fd)
+        self._staged.append((Path(tmp), path))
+        return Path(tmp)
+
+    @property
+    def destinations(self):
+        return [final for _, final in self._staged]
+
+    def discard(self):
+        """Remove every staged temporary file; destinations are left alone."""
+        for tmp, _ in self._staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        self._staged = []
+
+    def commit(self):
+        """Rename every staged file onto its destination (all or none)."""
+        done, made_dirs = [], []
+        try:
+            for tmp, final in self._staged:
+                if not tmp.exists() or tmp.stat().st_size == 0:
+                    raise HistdipError(f"{final}: nothing was written")
+            for tmp, final in self._staged:
+                if not final.parent.is_dir():
+                    missing = []
+                    folder = final.parent
+                    while not folder.exists():
+                        missing.append(folder)
+                        folder = folder.parent
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    made_dirs.extend(reversed(missing))
+                _commit(tmp, final, self.overwrite)
+                done.append(final)
+        except BaseException:
+            for final in done:
+                with contextlib.suppress(OSError):
+                    final.unlink()
+            for folder in reversed(made_dirs):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        finally:
+            self.discard()
+        return done
+
+
+def _mkstemp(path, folder):
+    try:
+        return tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=folder)
+    except OSError as err:
+        raise InputError(f"{path}: cannot write in {folder} ({err.strerror or err})") from None
 
 
 def _commit(tmp, path, overwrite):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from .noise import gat  # noqa: F401  (re-exported: histdip.losses.gat)
+
 
 def mse(prediction, target, weight=None):
     """Mean squared error, optionally restricted to pixels where ``weight`` is nonzero."""
@@ -18,20 +20,6 @@ def mse(prediction, target, weight=None):
     if weight is None:
         return diff.mean()
     return (diff * weight).sum() / weight.sum().clamp_min(1) / max(1, prediction.shape[1] // weight.shape[1])
-
-
-def gat(x, gain, sigma, offset=0.0):
-    """Generalised Anscombe transform of an image in its native units (torch or float).
-
-    ``x`` is modelled as ``gain * Poisson(lambda) + N(offset, sigma^2)``; the result has
-    approximately unit noise variance.
-    """
-    inner = gain * (x - offset) + 0.375 * gain**2 + sigma**2
-    if isinstance(inner, torch.Tensor):
-        return (2.0 / gain) * torch.sqrt(inner.clamp_min(0.0))
-    import numpy as np
-
-    return (2.0 / gain) * np.sqrt(np.maximum(inner, 0.0))
 
 
 class Loss:

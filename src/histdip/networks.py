@@ -14,11 +14,33 @@ import torch
 from torch import nn
 
 
+class ChannelNorm(nn.Module):
+    """LayerNorm over the channels of each pixel (no spatial statistics).
+
+    Unlike GroupNorm/InstanceNorm it does not depend on the rest of the image, so a
+    network fitted on crops gives the same values on crops, tiles and the whole image;
+    unlike BatchNorm it behaves the same in train and eval mode.
+    """
+
+    def __init__(self, channels, eps=1e-5):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(1, channels, 1, 1))
+        self.bias = nn.Parameter(torch.zeros(1, channels, 1, 1))
+        self.eps = eps
+
+    def forward(self, x):
+        mean = x.mean(dim=1, keepdim=True)
+        var = (x - mean).pow(2).mean(dim=1, keepdim=True)
+        return (x - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+
+
 def _norm(kind, channels):
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "group":
         return nn.GroupNorm(1, channels)
+    if kind == "channel":
+        return ChannelNorm(channels)
     return nn.Identity()
 
 

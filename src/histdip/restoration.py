@@ -48,13 +48,13 @@ class Restoration:
     def record(self):
         """The scalars of this run, for the JSON saved beside an output."""
         return {
-            "threshold": self.threshold,
+            "threshold": None if self.threshold is None else float(self.threshold),
             "foreground_fraction": None if self.mask is None else float(self.mask.mean()),
             "iterations": self.iterations,
             "stop_reason": self.stop_reason,
             "seconds": round(self.seconds, 3),
             "final_loss": self.loss[-1] if self.loss else None,
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
         }
 
 
@@ -216,11 +216,34 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
             return unpad(to_array(step_output), prep.amounts)
         return _predict(model, net_input, prep, config)
 
+    check = None
+    if config.patch_size and stopper is not None:
+        # The plateau rule watches a fixed central window, not the whole image: a
+        # whole-image prediction every check would cost more than the fit itself.
+        probe_input = _probe_window(net_input, 4 * config.patch_size, config.network.multiple)
+
+        def check(model, step_output):
+            was_training = model.training
+            model.eval()
+            with torch.no_grad():
+                out = model(probe_input)
+            model.train(was_training)
+            return to_array(out)
+
     result, fitted = fit(
         net, sampler, physics, loss, iterations=config.iterations, lr=config.lr, ema=config.ema,
-        stopper=stopper, preview=preview, snapshot_every=snapshot_every, progress=progress,
+        stopper=stopper, preview=preview, check=check, snapshot_every=snapshot_every, progress=progress,
     )
     return net, fitted, result
+
+
+def _probe_window(net_input, size, multiple):
+    """A central window of the network input, at most ``size`` pixels a side."""
+    h, w = net_input.shape[-2:]
+    sh, sw = min(h, size), min(w, size)
+    sh, sw = max(multiple, sh - sh % multiple), max(multiple, sw - sw % multiple)
+    y, x = (h - sh) // 2, (w - sw) // 2
+    return net_input[..., y : y + sh, x : x + sw]
 
 
 def _noise_parameters(prep, config):

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from histdip.color import auto_channel, luma, select_channel
+from histdip.errors import ConfigError, NoSignalError
+from histdip.prior import foreground_mask, gray_for_threshold, masked_target, threshold_report, threshold_value
+
+
+def bimodal(n_dark=900, n_bright=100, dark=20, bright=200):
+    return np.r_[np.full(n_dark, float(dark)), np.full(n_bright, float(bright))]
+
+
+def test_manual_threshold_is_returned_as_is_and_mask_is_strict():
+    gray = np.array([[49.0, 50.0], [51.0, 255.0]])
+    assert threshold_value(gray, 50) == 50.0
+    assert threshold_value(gray, "50") == 50.0
+    np.testing.assert_array_equal(foreground_mask(gray, 50), [[False, False], [True, True]])
+
+
+@pytest.mark.parametrize("rule", ["otsu", "triangle", "li", "yen"])
+def test_automatic_rules_fall_between_the_two_modes(rule):
+    rng = np.random.default_rng(0)
+    gray = bimodal() + rng.normal(0, 2, 1000)
+    t = threshold_value(gray, rule)
+    assert 20 < t < 200  # strictly between the modes
+    # Every bright pixel is kept; Yen, the most liberal rule, lets in < 5 % of the dark ones.
+    assert 0.1 <= threshold_report(gray, rule)["foreground_fraction"] < 0.15
+
+
+def test_otsu_of_a_two_level_histogram_is_the_midpoint_bin():
+    # Otsu on two equal spikes at 20 and 200: any T in [20, 200) separates them; with
+    # skimage's 256-bin histogram the chosen bin centre lies between the spikes.
+    t = threshold_value(bimodal(500, 500), "otsu")
+    assert 20 <= t < 200
+    assert foreground_mask(bimodal(500, 500), t).sum() == 500
+
+
+def test_percentile_rule():
+    gray = np.arange(101, dtype=float)
+    assert threshold_value(gray, "percentile:90") == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("bad", [-1, 256, "bogus", "percentile:x"])
+def test_bad_threshold_gives_config_error(bad):
+    with pytest.raises((ConfigError, ValueError)):
+        threshold_value(np.zeros(10), bad)
+
+
+def test_masked_target_zeroes_background_without_rescaling():
+    signal = np.array([[0.2, 0.8], [0.5, 0.9]])
+    mask = np.array([[False, True], [False, True]])
+    np.testing.assert_array_equal(masked_target(signal, mask), [[0, 0.8], [0, 0.9]])
+    rgb = np.dstack([signal] * 3)
+    assert masked_target(rgb, mask)[0, 1, 2] == 0.8
+    with pytest.raises(NoSignalError):
+        masked_target(signal, np.zeros_like(mask))
+
+
+def test_luma_uses_bt601_and_auto_picks_green():
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[..., 1] = 10
+    rgb[1:3, 1:3, 1] = 200
+    rgb[..., 0] = 3
+    assert luma(rgb)[0, 0] == pytest.approx(0.299 * 3 + 0.587 * 10)
+    assert auto_channel(rgb) == 1
+    np.testing.assert_array_equal(select_channel(rgb, "auto"), rgb[..., 1])
+    np.testing.assert_array_equal(select_channel(rgb, "2"), rgb[..., 2])
+    with pytest.raises(ConfigError):
+        select_channel(rgb, 5)
+
+
+def test_gray_for_threshold_maps_16_bit_to_0_255():
+    img = np.array([[0, 65535]], np.uint16)
+    np.testing.assert_allclose(gray_for_threshold(img, "luma"), [[0, 255]])

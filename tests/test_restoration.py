@@ -1,0 +1,144 @@
+"""The restore pipeline end to end on small synthetic images."""
+
+import numpy as np
+import pytest
+
+import histdip
+from histdip.config import RestoreConfig
+from histdip.errors import ConfigError, InputError, NoSignalError
+
+FEW = dict(iterations=6, stopping={"rule": "fixed"})
+
+
+def beads(h=64, w=48, seed=0, dtype=np.uint8):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:h, :w]
+    clean = np.zeros((h, w))
+    for cy, cx, r in [(15, 12, 5), (40, 30, 7), (50, 10, 3)]:
+        clean[np.hypot(yy - cy, xx - cx) < r] = 180
+    noisy = np.clip(clean + 30 + rng.normal(0, 12, clean.shape), 0, 255)
+    rgb = np.zeros((h, w, 3))
+    rgb[..., 1] = noisy
+    rgb[..., 0] = rgb[..., 2] = 5
+    return rgb.astype(dtype), clean
+
+
+def test_threshold_method_is_the_masked_channel_in_input_units():
+    rgb, _ = beads()
+    r = histdip.restore_detailed(rgb, method="threshold", threshold=120)
+    green = rgb[..., 1].astype(np.float32)
+    np.testing.assert_array_equal(r.image, np.where(green > 120, green, 0))
+    assert r.image.dtype == np.float32 and r.iterations == 0
+
+
+@pytest.mark.parametrize("method", ["hist-dip", "dip"])
+@pytest.mark.parametrize("shape", [(37, 53), (64, 48)])
+def test_output_has_the_input_size(method, shape):
+    rgb, _ = beads(*shape)
+    out = histdip.restore(rgb, method=method, threshold=120, **FEW)
+    assert out.shape == shape and out.dtype == np.float32
+    assert 0 <= out.min() and out.max() <= 255
+
+
+def test_same_seed_same_output_other_seed_differs():
+    rgb, _ = beads()
+    a = histdip.restore(rgb, threshold=120, seed=1, **FEW)
+    b = histdip.restore(rgb, threshold=120, seed=1, **FEW)
+    c = histdip.restore(rgb, threshold=120, seed=2, **FEW)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_paper_preset_fits_rgb_and_lowers_the_loss():
+    rgb, _ = beads(64, 64)
+    r = histdip.restore_detailed(rgb, preset="paper", threshold=60, iterations=12)
+    assert r.image.shape == (64, 64, 3)
+    assert r.config.network.channels_down == [128] * 5 and r.config.input_channels == 32
+    assert r.loss[-1] < r.loss[0]
+    assert r.stop_reason.startswith("fixed")
+
+
+def test_hist_dip_learns_the_masked_target():
+    rgb, clean = beads(64, 64)
+    r = histdip.restore_detailed(rgb, threshold=120, iterations=150, stopping={"rule": "fixed"})
+    inside, outside = clean > 0, clean == 0
+    # Background is pushed towards zero, beads stay bright.
+    assert r.image[outside].mean() < 25
+    assert r.image[inside].mean() > 100
+    assert r.loss[-1] < 0.2 * r.loss[0]
+
+
+def test_snapshots_and_plateau_record():
+    rgb, _ = beads()
+    r = histdip.restore_detailed(rgb, threshold=120, iterations=20, snapshots=5, stopping={"rule": "fixed"})
+    assert [k for k, _ in r.snapshots] == [5, 10, 15, 20]
+    assert all(s.shape == (64, 48) for _, s in r.snapshots)
+    rec = r.record()
+    assert rec["iterations"] == 20 and rec["threshold"] == 120
+
+
+def test_all_dark_image_raises_no_signal():
+    dark = np.full((32, 32), 10, np.uint8)
+    with pytest.raises(NoSignalError):
+        histdip.restore(dark, threshold=50, **FEW)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [np.zeros((1, 1)), np.zeros((0, 5)), np.array([[np.nan] * 9] * 9), np.zeros((9, 9, 7)), np.zeros((2, 9, 9, 3))],
+)
+def test_bad_arrays_raise_input_error(image):
+    with pytest.raises(InputError):
+        histdip.restore(image, method="threshold", threshold=0)
+
+
+def test_16_bit_and_float_inputs_keep_their_scale():
+    rgb, _ = beads()
+    g16 = rgb[..., 1].astype(np.uint16) * 257
+    out16 = histdip.restore(g16, method="threshold", threshold=120)
+    assert out16.max() == g16.max()
+    gf = rgb[..., 1].astype(np.float32) * 3.0
+    outf = histdip.restore(gf, method="threshold", threshold=120)
+    assert outf.max() == pytest.approx(gf.max())
+
+
+def test_fit_then_apply_round_trip(tmp_path):
+    rgb, _ = beads()
+    model = histdip.fit_model(rgb, threshold=120, **FEW)
+    path = model.save(tmp_path / "m.pt")
+    other, _ = beads(seed=7)
+    a = histdip.apply_model(model, other)
+    b = histdip.apply_model(histdip.FittedModel.load(path), other)
+    assert a.shape == (64, 48)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert model.fit_record["iterations"] == 6
+
+
+def test_unknown_device_or_missing_cuda_is_a_config_error():
+    rgb, _ = beads()
+    with pytest.raises(ConfigError):
+        histdip.restore(rgb, device="tpu", **FEW)
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="CUDA"):
+            histdip.restore(rgb, threshold=120, device="cuda", **FEW)
+
+
+def test_config_round_trip_json_and_yaml(tmp_path):
+    cfg = RestoreConfig.from_preset("fast", threshold=99, seed=4, network={"norm": "batch"})
+    for name in ("c.json", "c.yaml"):
+        cfg.save(tmp_path / name, extra={"run": {"iterations": 3}})
+        assert RestoreConfig.load(tmp_path / name) == cfg
+    with pytest.raises(ConfigError, match="lr"):
+        RestoreConfig.validated(lr=-1)
+    with pytest.raises(ConfigError, match="unknown preset"):
+        RestoreConfig.from_preset("nope")
+
+
+def test_saved_config_reproduces_the_result(tmp_path):
+    rgb, _ = beads()
+    r1 = histdip.restore_detailed(rgb, threshold="otsu", seed=3, **FEW)
+    r1.config.save(tmp_path / "c.json")
+    r2 = histdip.restore_detailed(rgb, config=tmp_path / "c.json")
+    np.testing.assert_array_equal(r1.image, r2.image)
