@@ -69,6 +69,9 @@ def test_luma_uses_bt601_and_auto_picks_green():
         select_channel(rgb, 5)
 
 
-def test_gray_for_threshold_maps_16_bit_to_0_255():
+def test_gray_for_threshold_maps_16_bit_to_0_255_and_colour_to_luma():
     img = np.array([[0, 65535]], np.uint16)
-    np.testing.assert_allclose(gray_for_threshold(img, "luma"), [[0, 255]])
+    np.testing.assert_allclose(gray_for_threshold(img), [[0, 255]])
+    rgb = np.zeros((1, 1, 3), np.uint8)
+    rgb[..., 1] = 100
+    assert gray_for_threshold(rgb)[0, 0] == pytest.approx(58.7)

@@ -99,7 +99,7 @@ class RestoreConfig(_Strict):
 
     method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
     preset: Literal["fast", "paper", "custom"] = "fast"
-    threshold: Union[float, str] = "otsu"
+    threshold: Union[float, str] = "yen"
     channel: str = "auto"
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     physics: PhysicsConfig = Field(default_factory=PhysicsConfig)
@@ -241,7 +241,7 @@ PRESETS = {
     "paper": dict(
         method="hist-dip",
         preset="paper",
-        threshold="otsu",
+        threshold="yen",
         channel="rgb",
         network=NetworkConfig().model_dump(),
         physics=dict(kind="downsample", factor=4, kernel="lanczos2"),
@@ -261,7 +261,7 @@ PRESETS = {
     "fast": dict(
         method="hist-dip",
         preset="fast",
-        threshold="otsu",
+        threshold="yen",
         channel="auto",
         network=dict(
             channels_down=[32, 32, 32, 32],

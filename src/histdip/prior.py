@@ -1,8 +1,7 @@
 """The histogram threshold prior: separate fluorescence signal from the noise floor.
 
-All thresholds live on the paper's grey scale, 0-255, whatever the input's bit depth:
-an 8-bit image is used as it is, anything else is mapped to 0-255 by
-:func:`gray_for_threshold`. The foreground mask is ``gray > T`` (strict), as in the
+All thresholds live on the paper's grey scale, 0-255 BT.601 luma, whatever the input's
+bit depth or the channel being fitted (:func:`gray_for_threshold`). The foreground mask is ``gray > T`` (strict), as in the
 authors' code, and the background is hard-zeroed without rescaling the signal.
 """
 
@@ -11,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from skimage import filters
 
-from .color import luma, select_channel
+from .color import luma
 from .errors import ConfigError, InputError, NoSignalError
+from .intensity import to_unit
 
 _RULES = {
     "otsu": filters.threshold_otsu,
@@ -22,34 +22,20 @@ _RULES = {
 }
 
 
-def gray_for_threshold(image, channel="luma", scale=None):
-    """Grey image on 0-255 on which T is chosen.
+def gray_for_threshold(image):
+    """Grey image on 0-255 on which T is chosen: the paper's semantics.
+
+    A colour image gives its BT.601 luma, whatever channel is then fitted, so a T read
+    off the paper (or off ``histdip threshold``) means the same thing everywhere; a grey
+    image is used as it is. The native scale (8-bit, 16-bit, float) is first mapped to
+    [0, 1] by :func:`histdip.intensity.to_unit`.
 
     Parameters
     ----------
     image : ndarray, (H, W) or (H, W, C)
         In its native intensity units.
-    channel : str
-        Passed to :func:`histdip.color.select_channel`; ``'rgb'`` means BT.601 luma
-        (the paper builds its mask from luma even though it fits RGB).
-    scale : float, optional
-        Full-scale value of the input (255 for 8-bit, 65535 for 16-bit). By default it
-        is taken from an integer dtype; float images are assumed to lie in [0, 1].
     """
-    if scale is None:
-        scale = full_scale(image)
-    plane = luma(image) if str(channel) == "rgb" else select_channel(image, channel)
-    return plane * (255.0 / scale)
-
-
-def full_scale(image):
-    """Full-scale intensity of an image: the dtype's maximum, or 1.0 for floats."""
-    dtype = np.asarray(image).dtype
-    if np.issubdtype(dtype, np.integer):
-        return float(np.iinfo(dtype).max)
-    if dtype == np.bool_:
-        return 1.0
-    return 1.0
+    return 255.0 * luma(to_unit(image))
 
 
 def threshold_value(gray, rule="otsu"):

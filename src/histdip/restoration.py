@@ -24,7 +24,8 @@ from .fitting import PlateauStopper, fit
 from .losses import Loss
 from .networks import SkipNet
 from .physics import build_physics
-from .prior import foreground_mask, masked_target, threshold_value
+from .intensity import intensity_range, to_unit
+from .prior import foreground_mask, gray_for_threshold, masked_target, threshold_value
 from .sampling import RandomCrops, WholeImage, pad, pad_amounts, predict, to_array, to_tensor, unpad
 
 #: Smallest side (pixels) histdip accepts.
@@ -82,10 +83,8 @@ class _Prepared:
     def __init__(self, image, config):
         image = validate_image(image)
         self.lo, self.hi = intensity_range(image)
-        unit = (image.astype(np.float64) - self.lo) / (self.hi - self.lo)
-        self.signal = select_channel(unit, config.channel)
-        # The paper thresholds BT.601 luma even though it fits RGB.
-        self.gray = 255.0 * select_channel(unit, "luma" if config.channel == "rgb" else config.channel)
+        self.signal = select_channel(to_unit(image), config.channel)
+        self.gray = gray_for_threshold(image)
         multiple = math.lcm(config.network.multiple, config.physics.factor)
         self.amounts = pad_amounts(self.gray.shape, multiple)
 
@@ -105,21 +104,6 @@ def validate_image(image):
     if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
         raise InputError("image contains NaN or infinite values")
     return image
-
-
-def intensity_range(image):
-    """(lo, hi) that map the image to [0, 1]: the dtype's range for integers; [0, 1] for
-    floats already inside it, else [min(0, min), max]."""
-    if np.issubdtype(image.dtype, np.integer):
-        info = np.iinfo(image.dtype)
-        return float(min(info.min, 0)), float(info.max)
-    if image.dtype == np.bool_:
-        return 0.0, 1.0
-    lo, hi = float(image.min()), float(image.max())
-    if lo >= 0 and hi <= 1:
-        return 0.0, 1.0
-    lo = min(lo, 0.0)
-    return lo, hi if hi > lo else lo + 1.0
 
 
 def restore(image, config=None, *, progress=False, snapshots=0, **overrides):

@@ -1,6 +1,91 @@
-"""`histdip apply` (being written)."""
+"""`histdip apply`: run a network saved by `histdip fit` feed-forward on new photos.
+
+No fitting happens: each input goes once through the network in eval mode (the paper's
+validation mode). Outputs are named ``<stem>_applied.tif`` (plus ``.json`` with the
+model's config and the run record) in ``--outdir`` (default ``./histdip-output``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..io import OutputBatch, display_range, read_image, write_image
+from ..plotting import side_by_side
+from . import options
+
+SUFFIX = "_applied"
 
 
 def register(sub):
-    p = sub.add_parser("apply", help="(not yet available)")
-    p.set_defaults(func=lambda args: 1)
+    p = sub.add_parser(
+        "apply",
+        help="apply a network saved by histdip fit to new photos (feed-forward, no fitting)",
+        description="Apply a model written by 'histdip fit' to new images, feed-forward in eval mode.",
+    )
+    p.add_argument("model", metavar="MODEL.pt", help="model written by histdip fit")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="PNG, JPEG, BMP or TIFF image(s)")
+    options.add_output_options(p)
+    p.add_argument("--device", metavar="D", default=None, help="cpu, cuda, cuda:N, mps or auto (default: as fitted)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args):
+    model_path = Path(args.model)
+    protect = [Path(p) for p in args.inputs] + [model_path]
+    outs = options.output_paths(args.inputs, args, SUFFIX)
+    if len(outs) == 1:  # one input: refuse clobbering before loading anything
+        options.preflight(_planned(outs[0], args), overwrite=args.overwrite, protect=protect)
+    model = load_model(model_path, args.device)
+
+    def one(index, path):
+        apply_one(model, model_path, path, outs[index], args, protect)
+
+    return options.for_each_input("apply", args.inputs, one)
+
+
+def _planned(out, args):
+    extras = options.side_paths(out)
+    return [out, extras["json"]] + ([extras["side_by_side"]] if args.side_by_side else [])
+
+
+def load_model(path, device=None):
+    from ..errors import InputError
+    from ..fitted import FittedModel
+
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a model file")
+    if path.exists() and path.stat().st_size == 0:
+        raise InputError(f"{path}: file is empty (0 bytes)")
+    return FittedModel.load(path, device=device)
+
+
+def apply_one(model, model_path, path, out, args, protect):
+    from ..fitted import apply_model
+
+    extras = options.side_paths(out)
+    options.preflight(_planned(out, args), overwrite=args.overwrite, protect=protect)
+    image = read_image(path)
+    start = time.perf_counter()
+    with options.about(path):
+        result = apply_model(model, image)
+    seconds = time.perf_counter() - start
+    options.make_folder(out)
+    with options.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
+        write_image(batch.stage(out), result, overwrite=True, like_dtype=image.dtype, keep_dtype=args.keep_dtype,
+                    value_range=display_range(image) if image.dtype.kind == "f" else None)
+        extra = {
+            "run": {"mode": "apply (feed-forward, eval mode)", "seconds": round(seconds, 3)},
+            "fit": model.fit_record,
+            "model": str(model_path),
+            "input": str(path),
+            "output": str(out),
+            "histdip_version": __version__,
+        }
+        model.config.save(batch.stage(extras["json"]), extra=extra)
+        if args.side_by_side:
+            side_by_side(image, result, batch.stage(extras["side_by_side"]),
+                         titles=(f"input: {path.name}", f"applied: {model_path.name}"), overwrite=True)
+    options.say(args, f"{path} -> {out}  ({seconds:.1f} s)")

@@ -95,8 +95,8 @@ def _run_paper(args):
         raise InputError("--protocol paper takes one IMAGE (the raw photo); give the output with --restored")
     if args.threshold is None:
         raise InputError("--protocol paper needs --threshold T (the paper's per-image value)")
-    if args.signal_mask or args.background_mask:
-        raise InputError("CNR/SDNR masks are not part of the paper protocol; use plain mode")
+    if args.signal_mask or args.background_mask or args.affine:
+        raise InputError("masks (CNR/SDNR) and --affine are not part of the paper protocol; use plain mode")
     photo = _read(args.image, "image")
     if photo.dtype != np.uint8:
         raise InputError(f"the paper protocol needs an 8-bit photo; {args.image} is {photo.dtype}")

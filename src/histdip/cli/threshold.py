@@ -1,6 +1,145 @@
-"""`histdip threshold` (being written)."""
+"""`histdip threshold`: choose T, print it with the foreground fraction, plot the histogram.
+
+T lives on the paper's 0-255 grey scale, computed by default from the same grey plane
+that ``histdip restore`` thresholds (BT.601 luma of the image mapped to [0, 1], whatever
+channel is fitted), so a T read here can be passed to ``histdip restore --threshold T``.
+``--channel`` shows another plane's histogram, for inspection only. The histogram PNG goes to ``<stem>_histogram.png`` in
+the current folder (or ``--outdir``), or to ``--plot PATH``; ``--no-plot`` skips it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, InputError
+from ..io import check_output_path, read_image
+from ..plotting import histogram_plot
+from . import options
+
+RULES = ("otsu", "triangle", "li", "yen")
 
 
 def register(sub):
-    p = sub.add_parser("threshold", help="(not yet available)")
-    p.set_defaults(func=lambda args: 1)
+    p = sub.add_parser(
+        "threshold",
+        help="show the threshold T, the foreground fraction and the histogram of a photo",
+        description="Compute the histogram threshold T (0-255 grey scale) of an image, print it with the "
+        "fraction of pixels above it, and plot the 256-bin histogram with T marked.",
+    )
+    p.add_argument("image", metavar="IMAGE", help="PNG, JPEG, BMP or TIFF image")
+    p.add_argument("--method", choices=("manual",) + RULES + ("percentile",), default=None,
+                   help="how to choose T (default: manual if --value is given, percentile if --percentile is "
+                   "given, otherwise otsu)")
+    p.add_argument("--value", type=float, metavar="T", default=None, help="manual T on 0-255")
+    p.add_argument("--percentile", type=float, metavar="P", default=None,
+                   help="T = the P-th percentile of grey (keeps the brightest 100-P %%)")
+    p.add_argument("--channel", metavar="C", default="luma",
+                   help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
+                   "or for inspection only auto, red, green, blue or an index N")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--plot", metavar="PATH", default=None, help="histogram PNG to write")
+    where.add_argument("--outdir", metavar="DIR", default=None,
+                       help="folder for <stem>_histogram.png (default: current folder)")
+    where.add_argument("--no-plot", action="store_true", help="do not write the histogram")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing histogram PNG")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+    return p
+
+
+def rule_from_args(args):
+    """The threshold rule (a float T or a rule name) the flags ask for."""
+    method = args.method
+    if method is None:
+        method = "manual" if args.value is not None else "percentile" if args.percentile is not None else "otsu"
+    if method == "manual":
+        if args.value is None:
+            raise ConfigError("--method manual needs --value T")
+        if args.percentile is not None:
+            raise ConfigError("--percentile goes with --method percentile, not manual")
+        if not 0 <= args.value <= 255:
+            raise ConfigError(f"threshold T={args.value:g} is outside 0-255 (the paper's grey scale)")
+        return method, float(args.value)
+    if args.value is not None:
+        raise ConfigError(f"--value is a manual T; it cannot be combined with --method {method}")
+    if method == "percentile":
+        if args.percentile is None:
+            raise ConfigError("--method percentile needs --percentile P")
+        if not 0 <= args.percentile <= 100:
+            raise ConfigError(f"--percentile must lie in 0-100, got {args.percentile:g}")
+        return method, f"percentile:{args.percentile:g}"
+    if args.percentile is not None:
+        raise ConfigError(f"--percentile goes with --method percentile, not {method}")
+    return method, method
+
+
+def run(args):
+    from ..prior import foreground_mask, threshold_value
+
+    method, rule = rule_from_args(args)
+    channel = args.channel
+    path = Path(args.image)
+    plot = None
+    if not args.no_plot:
+        plot = Path(args.plot) if args.plot else Path(args.outdir or ".") / f"{path.stem}_histogram.png"
+        if plot.suffix.lower() != ".png":
+            raise ConfigError(f"{plot}: the histogram is written as PNG; give a name ending in .png")
+        if args.outdir and not Path(args.outdir).is_dir():
+            try:
+                Path(args.outdir).mkdir(parents=True)
+            except OSError as err:
+                raise InputError(f"{args.outdir}: cannot create output folder ({err.strerror or err})") from None
+        check_output_path(plot, overwrite=args.overwrite, protect=[path])
+    image = read_image(path)
+    with options.about(path):
+        gray = threshold_gray(image, channel)
+        t = threshold_value(gray, rule)
+    mask = foreground_mask(gray, t)
+    if str(channel).lower() == "auto" and image.ndim == 3:
+        from ..color import auto_channel
+
+        index = auto_channel(image)
+        channel = f"auto ({('red', 'green', 'blue')[index] if index < 3 else index})"
+    count, total = int(mask.sum()), int(mask.size)
+    if plot is not None:
+        title = f"{path.name}: T = {t:.4g} ({method}), channel {channel}"
+        with options.writing(plot):
+            histogram_plot(gray, t, plot, title, overwrite=args.overwrite, protect=[path])
+    report = {
+        "image": str(path),
+        "method": method,
+        "channel": channel,
+        "threshold": t,
+        "foreground_fraction": count / total,
+        "foreground_pixels": count,
+        "pixels": total,
+        "plot": None if plot is None else str(plot),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{path}: T = {t:.4g} ({method}, channel {channel}); foreground (> T) "
+              f"{100 * count / total:.2f} % ({count} of {total} pixels)")
+        if plot is not None:
+            print(f"histogram: {plot}")
+    return 0
+
+
+def threshold_gray(image, channel="luma"):
+    """The grey plane on 0-255 to threshold.
+
+    ``'luma'`` (the default) is exactly what ``histdip restore`` thresholds,
+    :func:`histdip.prior.gray_for_threshold` (BT.601 luma of the image mapped to [0, 1]),
+    whatever channel it then fits. Any other channel is for inspection only: its T does
+    not carry over to ``restore``.
+    """
+    from ..color import select_channel
+    from ..intensity import to_unit
+    from ..prior import gray_for_threshold
+
+    if str(channel).lower() in ("luma", "rgb"):
+        return gray_for_threshold(image)
+    return 255.0 * select_channel(to_unit(image), channel)

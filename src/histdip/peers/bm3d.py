@@ -94,7 +94,7 @@ def estimate_poisson_gaussian(image, n_bins: int = 16) -> tuple[float, float]:
     ``n_bins`` equal-count bins of local 2x2 mean; each bin's noise variance is the
     squared normalised median absolute deviation; a count-weighted least-squares line
     ``var = alpha * mean + sigma^2`` is fitted and its coefficients clipped at 0.
-    Blocks touching 0 or 1 (clipped values) are left out. Edges inflate bright bins a
+    Blocks holding an exact 0 or 1 (clipped values) are left out. Edges inflate bright bins a
     little; this is a simple stand-in for Foi et al.'s (2008) ClipPoisGaus estimator.
     """
     img = check_image(image)
@@ -105,7 +105,7 @@ def estimate_poisson_gaussian(image, n_bins: int = 16) -> tuple[float, float]:
     mean = ((a + b + c + d) / 4.0).ravel()
     lo = np.minimum(np.minimum(a, b), np.minimum(c, d)).ravel()
     hi = np.maximum(np.maximum(a, b), np.maximum(c, d)).ravel()
-    ok = (lo > 0.0) & (hi < 1.0)
+    ok = (lo != 0.0) & (hi != 1.0)  # blocks with exact 0 or 1 were clipped
     if ok.sum() < 8 * n_bins:
         ok = np.ones_like(ok)
     detail, mean = detail[ok], mean[ok]

@@ -1,0 +1,1 @@
+"""Benchmarks of histdip: quality (quality.py, curve.py) and speed (speed.py)."""

@@ -1,0 +1,16 @@
+"""Simulated fluorescence photos with a known clean image (:func:`simulate_scene`).
+
+Smartphone photos of green fluorescent beads, calibrated on the HIST-DIP paper's own
+photos (flare, haze, uneven background, Poisson-Gaussian noise, green-dominant colour,
+JPEG), plus grey 'cells' and 'filaments' scenes and an 'empty' scene with no signal for
+hallucination checks. See ``docs/simulator.md``.
+
+Modules: :mod:`.scene` (assembly, :class:`Scene`), :mod:`.objects` (beads, cells,
+filaments), :mod:`.optics` (blur, flare, background), :mod:`.camera` (noise, colour,
+JPEG), :mod:`.stats` (the statistics used for calibration).
+"""
+
+from .objects import OBJECT_DTYPE
+from .scene import BEAD_CLASSES, DEFAULTS, FRAME, SCENE_KINDS, Scene, simulate_scene
+
+__all__ = ["simulate_scene", "Scene", "SCENE_KINDS", "BEAD_CLASSES", "DEFAULTS", "FRAME", "OBJECT_DTYPE"]
