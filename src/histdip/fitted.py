@@ -51,7 +51,8 @@ class FittedModel:
         except FileNotFoundError:
             raise InputError(f"{path}: no such model file") from None
         except Exception as err:  # torch raises many types for a bad file
-            raise InputError(f"{path}: not a histdip model file ({type(err).__name__})") from None
+            detail = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            raise InputError(f"{path}: not a histdip model file ({detail})") from None
         if not isinstance(data, dict) or data.get("histdip_model") != 1:
             raise InputError(f"{path}: not a histdip model file")
         config = RestoreConfig.validated(**data["config"])

@@ -25,11 +25,9 @@ from .losses import Loss
 from .networks import SkipNet
 from .physics import build_physics
 from .intensity import intensity_range, to_unit
+from .io import MIN_SIDE
 from .prior import foreground_mask, gray_for_threshold, masked_target, threshold_value
 from .sampling import RandomCrops, WholeImage, pad, pad_amounts, predict, to_array, to_tensor, unpad
-
-#: Smallest side (pixels) histdip accepts.
-MIN_SIDE = 8
 
 
 @dataclass

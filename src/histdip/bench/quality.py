@@ -297,10 +297,12 @@ def run_method(method, item, settings, seed=0, cache=None):
         raise Skip(st.reason)
     fn = peers.PEERS[method]
     params = {}
+    small = dict(patch_size=32, val_patches=2) if min(img.shape[:2]) < 256 else {}
+    # CAREamics' defaults (64-px patches, 8 validation patches) fail on small crops.
     if method == "zsn2n":
         params = dict(iterations=settings.zsn2n_iterations, threads=settings.threads)
     elif method == "n2v":
-        params = dict(epochs=settings.n2v_epochs, threads=settings.threads)
+        params = dict(epochs=settings.n2v_epochs, threads=settings.threads, **small)
     elif method == "care":
         if cache is not None and "care_pairs" in cache:
             tx, ty = cache["care_pairs"]
@@ -308,7 +310,7 @@ def run_method(method, item, settings, seed=0, cache=None):
             tx, ty = _care_training(settings, seed)
             if cache is not None:
                 cache["care_pairs"] = (tx, ty)
-        params = dict(train_noisy=tx, train_clean=ty, epochs=settings.n2v_epochs, threads=settings.threads)
+        params = dict(train_noisy=tx, train_clean=ty, epochs=settings.n2v_epochs, threads=settings.threads, **small)
     if img.ndim == 3:  # per channel (R and B of the phone photos are near zero)
         return np.stack([np.asarray(fn(img[..., c], seed=seed, **params), np.float64)
                          for c in range(img.shape[2])], axis=-1)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import PRESETS, THRESHOLD_RULES as RULES
 from ..errors import ConfigError, InputError
 from ..io import check_output_path, read_image
 from ..plotting import histogram_plot
 from . import options
 
-RULES = ("otsu", "triangle", "li", "yen")
 
 
 def register(sub):
@@ -32,7 +32,7 @@ def register(sub):
     p.add_argument("image", metavar="IMAGE", help="PNG, JPEG, BMP or TIFF image")
     p.add_argument("--method", choices=("manual",) + RULES + ("percentile",), default=None,
                    help="how to choose T (default: manual if --value is given, percentile if --percentile is "
-                   "given, otherwise otsu)")
+                   f"given, otherwise {PRESETS['fast']['threshold']}, as histdip restore)")
     p.add_argument("--value", type=float, metavar="T", default=None, help="manual T on 0-255")
     p.add_argument("--percentile", type=float, metavar="P", default=None,
                    help="T = the P-th percentile of grey (keeps the brightest 100-P %%)")
@@ -54,7 +54,7 @@ def rule_from_args(args):
     """The threshold rule (a float T or a rule name) the flags ask for."""
     method = args.method
     if method is None:
-        method = "manual" if args.value is not None else "percentile" if args.percentile is not None else "otsu"
+        method = "manual" if args.value is not None else "percentile" if args.percentile is not None else PRESETS["fast"]["threshold"]
     if method == "manual":
         if args.value is None:
             raise ConfigError("--method manual needs --value T")

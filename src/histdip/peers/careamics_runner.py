@@ -133,6 +133,9 @@ def main(argv=None) -> int:
     if args.tile_size:
         tile = (args.tile_size, args.tile_size)
     kw = dict(data_type="array", axes="YX")
+    if args.algorithm == "care":  # CARE keeps the training target axes (SYX) otherwise;
+        kw["output_axes"] = "YX"  # N2V refuses any output_axes
+
     if tile is not None:
         kw.update(tile_size=tile, tile_overlap=(args.tile_overlap, args.tile_overlap))
     preds, _ = model.predict(image, **kw)
