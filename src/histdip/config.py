@@ -44,6 +44,10 @@ class NetworkConfig(_Strict):
     upsample: Literal["bilinear", "nearest"] = "bilinear"
     padding: Literal["reflection", "zeros"] = "reflection"
     sigmoid: bool = True
+    #: With ``sigmoid=False``: clip the output to [0, 1] in the forward pass while the
+    #: gradient passes straight through (no saturation, unlike a sigmoid driven far
+    #: negative by a mostly-zero hist-dip target).
+    clamp: bool = False
 
     @model_validator(mode="after")
     def _same_depth(self):

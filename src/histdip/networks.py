@@ -107,10 +107,16 @@ class SkipNet(nn.Module):
         self.body = inner
         self.head = nn.Conv2d(up[0], out_channels, 1)
         self.sigmoid = config.sigmoid
+        self.clamp = getattr(config, "clamp", False)
 
     def forward(self, x):
         y = self.head(self.body(x))
-        return torch.sigmoid(y) if self.sigmoid else y
+        if self.sigmoid:
+            return torch.sigmoid(y)
+        if self.clamp:
+            # Straight-through clip: values in [0, 1], identity gradient.
+            return y + (y.clamp(0.0, 1.0) - y).detach()
+        return y
 
 
 def count_parameters(module):

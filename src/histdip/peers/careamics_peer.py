@@ -198,8 +198,9 @@ def _stack(arr, name: str) -> np.ndarray:
 def _run(algorithm: str, img: np.ndarray, *, seed: int, env, train_input=None,
          train_target=None, epochs: int, batch_size: int, patch_size: int | None,
          steps: int | None, repeat: int, val_patches: int, depth: int,
-         num_channels_init: int, lr: float, n2v2: bool, augment: bool, tile_size: int | None, threads: int | None,
-         accelerator: str, timeout: float | None, keep_dir: str | None,
+         num_channels_init: int, lr: float, n2v2: bool, augment: bool,
+         tile_size: int | None, threads: int | None, accelerator: str,
+         timeout: float | None, keep_dir: str | None,
          meta: dict | None) -> np.ndarray:
     ok, why = careamics_status(env)
     if not ok:
@@ -207,6 +208,14 @@ def _run(algorithm: str, img: np.ndarray, *, seed: int, env, train_input=None,
     py = env_python(env)
     shape_src = train_input.shape[-2:] if train_input is not None else img.shape
     patch = _auto_patch(tuple(shape_src), patch_size)
+    if min(shape_src) < patch:
+        raise ConfigError(f"patch_size {patch} is larger than the training images "
+                          f"{tuple(shape_src)}")
+    # CAREamics draws (H//p)*(W//p) patches per image per epoch and holds out
+    # val_patches of them: keep at least three quarters for training
+    n_train = (train_input.shape[0] if train_input is not None else 1) * max(1, int(repeat))
+    n_total = n_train * (shape_src[0] // patch) * (shape_src[1] // patch)
+    val_patches = max(1, min(int(val_patches), n_total // 4))
     tmp = tempfile.mkdtemp(prefix=f"histdip-{algorithm}-", dir=keep_dir)
     try:
         d = Path(tmp)
@@ -321,6 +330,7 @@ def denoise_care(image, *, seed: int = 0, train_noisy=None, train_clean=None,
     out = _run("care", img, seed=seed, env=env, train_input=tx, train_target=ty,
                epochs=epochs, batch_size=batch_size, patch_size=patch_size, steps=steps,
                repeat=repeat, val_patches=val_patches, depth=depth,
-               num_channels_init=num_channels_init, lr=lr, n2v2=False, augment=augment, tile_size=tile_size, threads=threads,
-               accelerator=accelerator, timeout=timeout, keep_dir=keep_dir, meta=meta)
+               num_channels_init=num_channels_init, lr=lr, n2v2=False, augment=augment,
+               tile_size=tile_size, threads=threads, accelerator=accelerator,
+               timeout=timeout, keep_dir=keep_dir, meta=meta)
     return finish(out, img.shape)
