@@ -124,3 +124,25 @@ def test_pad_unpad_round_trip_and_tiled_prediction():
     conv = torch.nn.Conv2d(1, 1, 3, padding=1)
     x = torch.rand(1, 1, 96, 160)
     torch.testing.assert_close(predict(conv, x, tile=64, overlap=16), conv(x), rtol=1e-4, atol=1e-4)
+
+
+def test_foreground_crops_contain_the_sparse_signal():
+    x = torch.zeros(1, 1, 512, 512)
+    fg = np.zeros((512, 512), bool)
+    fg[400:404, 60:64] = True  # one tiny bead: 0.006 % of the image
+    x[..., 400:404, 60:64] = 1
+    physics = Downsample(4)
+    uniform = RandomCrops(x, physics(x), size=64, batch=64, factor=4, margin=2, seed=0)
+    biased = RandomCrops(x, physics(x), size=64, batch=64, factor=4, margin=2, seed=0,
+                         foreground=fg, foreground_share=0.5)
+    hits = lambda sampler: int((sampler(1)[0].amax(dim=(1, 2, 3)) > 0).sum())
+    assert hits(uniform) <= 3
+    assert hits(biased) >= 20  # about half the batch, binomial(64, 0.5)
+
+
+def test_plateau_stopper_does_not_take_a_dead_output_for_convergence():
+    stopper = PlateauStopper(check_every=1, tolerance=1e-3, patience=2, min_iterations=0)
+    assert all(stopper.update(k, np.zeros((8, 8))) is None for k in range(1, 10))
+    live = np.ones((8, 8))
+    results = [stopper.update(k, live) for k in range(10, 14)]
+    assert results[-1] is not None and results[-1].startswith("plateau")

@@ -94,7 +94,7 @@ class RestoreConfig(_Strict):
     ``input`` is what the network sees (``image``: the grey photo repeated to
     ``input_channels``, as the paper; ``noise``: Ulyanov's random code);
     ``patch_size`` (None: whole image each step) and ``batch_size`` set the crops each
-    step fits; ``ema`` averages the weights; ``output`` is ``last`` (the last iterate,
+    step fits, ``foreground_crops`` the share of them centred on a foreground pixel; ``ema`` averages the weights; ``output`` is ``last`` (the last iterate,
     train-mode, as the paper) or ``eval`` (eval-mode prediction of the averaged net);
     ``mask_resampling`` is ``hr`` (mask the photo, then apply the forward model) or
     ``lr`` (the paper: downscale photo and mask separately, multiply); ``tile`` bounds
@@ -114,6 +114,7 @@ class RestoreConfig(_Strict):
     lr: float = Field(1e-3, gt=0)
     patch_size: Optional[int] = Field(None, ge=32)
     batch_size: int = Field(1, ge=1)
+    foreground_crops: float = Field(0.5, ge=0, le=1)
     ema: Optional[float] = Field(None, ge=0, lt=1)
     output: Literal["last", "eval"] = "last"
     mask_resampling: Literal["hr", "lr"] = "hr"
@@ -265,7 +266,7 @@ PRESETS = {
     "fast": dict(
         method="hist-dip",
         preset="fast",
-        threshold="otsu",
+        threshold="yen",
         channel="auto",
         # 16 channels x 4 scales, no normalisation (2-5x cheaper per step than GroupNorm,
         # and tile-invariant: GroupNorm's per-image statistics differ between crops,

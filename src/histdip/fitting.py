@@ -64,7 +64,9 @@ class PlateauStopper:
         if self.previous is not None:
             change = np.linalg.norm(output - self.previous) / max(np.linalg.norm(output), 1e-12)
             self.history.append((step, float(change)))
-            self.calm = self.calm + 1 if change < self.tolerance else 0
+            # An output that has collapsed to zero is stuck, not converged.
+            settled = change < self.tolerance and np.abs(output).max() > 1e-6
+            self.calm = self.calm + 1 if settled else 0
         self.previous = output
         if step >= self.min_iterations and self.calm >= self.patience:
             return f"plateau: output changed < {self.tolerance:g} for {self.patience} checks of {self.check_every} steps"
@@ -124,7 +126,10 @@ def fit(
     """
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     average = WeightAverage(net, ema) if ema else None
-    result = FitResult(iterations=0, stop_reason=f"fixed: ran all {iterations} iterations", seconds=0.0)
+    result = FitResult(iterations=0, stop_reason=(
+            f"fixed: ran all {iterations} iterations" if stopper is None
+            else f"cap: reached the {iterations}-iteration limit before the output settled"
+        ), seconds=0.0)
     bar = None
     if progress:
         from tqdm.auto import tqdm

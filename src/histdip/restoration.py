@@ -185,7 +185,11 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
     loss = Loss(config.noise_model, _noise_parameters(prep, config))
     if config.patch_size:
         margin = math.ceil(getattr(physics, "pad", 0) / physics.factor) + 1
-        sampler = RandomCrops(net_input, target_t, config.patch_size, config.batch_size, physics.factor, margin, config.seed)
+        sampler = RandomCrops(
+            net_input, target_t, config.patch_size, config.batch_size, physics.factor, margin, config.seed,
+            foreground=pad(mask, prep.amounts) if config.method == "hist-dip" else None,
+            foreground_share=config.foreground_crops,
+        )
     else:
         sampler = WholeImage(net_input, target_t)
     stopper = None

@@ -57,12 +57,21 @@ class RandomCrops:
     Crops start on multiples of the forward model's ``factor`` so that the target crop
     (low resolution) lines up. The loss ignores a margin of the target crop where the
     forward model's padding sees the crop edge instead of the real neighbours.
+
+    ``foreground`` (a boolean mask of the padded image) and ``foreground_share`` centre
+    that share of the crops on a random foreground pixel: on a sparse photo (0.4 % of
+    pixels above T) uniform crops are nearly all background, and the network learns to
+    output zero everywhere.
     """
 
-    def __init__(self, net_input, target, size, batch, factor, margin, seed=0):
+    def __init__(self, net_input, target, size, batch, factor, margin, seed=0, foreground=None, foreground_share=0.0):
         self.net_input, self.target = net_input, target
         self.size, self.batch, self.factor = size, batch, factor
         self.rng = np.random.default_rng(seed)
+        self.centres = None
+        if foreground is not None and foreground_share > 0 and np.any(foreground):
+            self.centres = np.argwhere(foreground)
+        self.share = foreground_share
         h, w = net_input.shape[-2:]
         self.size_h, self.size_w = min(size, h), min(size, w)
         lo = self.size_h // factor, self.size_w // factor
@@ -76,6 +85,12 @@ class RandomCrops:
         h, w = self.net_input.shape[-2:]
         ys = self.rng.integers(0, (h - self.size_h) // f + 1, self.batch) * f
         xs = self.rng.integers(0, (w - self.size_w) // f + 1, self.batch) * f
+        if self.centres is not None:
+            chosen = self.rng.random(self.batch) < self.share
+            picks = self.centres[self.rng.integers(0, len(self.centres), self.batch)]
+            cy = np.clip(picks[:, 0] - self.size_h // 2, 0, h - self.size_h) // f * f
+            cx = np.clip(picks[:, 1] - self.size_w // 2, 0, w - self.size_w) // f * f
+            ys, xs = np.where(chosen, cy, ys), np.where(chosen, cx, xs)
         inp = torch.cat([self.net_input[..., y : y + self.size_h, x : x + self.size_w] for y, x in zip(ys, xs)])
         tgt = torch.cat(
             [

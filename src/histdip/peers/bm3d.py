@@ -17,6 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
+from ..noise import estimate_poisson_gaussian as _estimate
+from ..noise import gat
+from ..noise import gat_inverse as noise_gat_inverse
 from .classical import check_image, finish
 
 __all__ = [
@@ -27,10 +30,6 @@ __all__ = [
     "gat_inverse",
     "estimate_poisson_gaussian",
 ]
-
-_SQRT_3_2 = np.sqrt(1.5)
-#: value of the normalised GAT at zero signal and zero read noise: 2 * sqrt(3/8)
-_D_MIN = 2.0 * np.sqrt(3.0 / 8.0)
 
 
 def bm3d_available() -> tuple[bool, str]:
@@ -53,83 +52,29 @@ def _check_gat_params(alpha: float, sigma: float) -> None:
 def gat_forward(z, alpha: float = 1.0, sigma: float = 0.0, mu: float = 0.0) -> np.ndarray:
     """Generalised Anscombe transform (Starck, Murtagh & Bijaoui 1998; Makitalo & Foi 2013).
 
-    ``f(z) = (2 / alpha) * sqrt(max(alpha * z + 3/8 * alpha^2 + sigma^2 - alpha * mu, 0))``
-
-    Maps Poisson-Gaussian data to approximately unit-variance Gaussian data. With
-    ``alpha=1, sigma=0, mu=0`` it is the classical Anscombe transform ``2 sqrt(z + 3/8)``.
+    ``f(z) = (2 / alpha) * sqrt(alpha * (z - mu) + 3/8 * alpha^2 + sigma^2)``: Poisson-
+    Gaussian data to approximately unit-variance Gaussian data; the classical Anscombe
+    ``2 sqrt(z + 3/8)`` for ``alpha=1, sigma=0, mu=0``. The peers' names and checks over
+    :func:`histdip.noise.gat`.
     """
     _check_gat_params(alpha, sigma)
-    z = np.asarray(z, dtype=np.float64)
-    arg = alpha * z + 0.375 * alpha * alpha + sigma * sigma - alpha * mu
-    return (2.0 / alpha) * np.sqrt(np.maximum(arg, 0.0))
+    return np.asarray(gat(np.asarray(z, dtype=np.float64), alpha, sigma, mu))
 
 
 def gat_inverse(d, alpha: float = 1.0, sigma: float = 0.0, mu: float = 0.0) -> np.ndarray:
-    """Closed-form approximation of the exact unbiased inverse of the GAT.
-
-    Makitalo & Foi (IEEE TIP 22(1), 2013; Poisson case IEEE TIP 20(1), 2011): in units
-    normalised by ``alpha`` (``sigma_n = sigma / alpha``),
-
-    ``I(D) = D^2/4 + sqrt(3/2)/4 * D^-1 - 11/8 * D^-2 + 5/8 * sqrt(3/2) * D^-3 - 1/8 - sigma_n^2``
-
-    clipped at 0, then ``y = alpha * I + mu``. ``d`` is a denoised GAT-domain value,
-    i.e. an estimate of ``E[f(z)]``, and the result estimates ``E[z] = y + mu``
-    (not the biased algebraic inverse). Inputs below ``2 sqrt(3/8)`` (the transform of
-    a zero signal without read noise, where ``I`` is 0) are raised to it, because
-    the asymptotic series is meaningless for smaller ``D``.
-    """
+    """Closed-form exact-unbiased inverse of the GAT (Makitalo & Foi, IEEE TIP 2011, 2013):
+    :func:`histdip.noise.gat_inverse` with the peers' parameter checks."""
     _check_gat_params(alpha, sigma)
-    d = np.maximum(np.asarray(d, dtype=np.float64), _D_MIN)
-    sn2 = (sigma / alpha) ** 2
-    inv = (0.25 * d * d + 0.25 * _SQRT_3_2 / d - 1.375 / (d * d)
-           + 0.625 * _SQRT_3_2 / (d * d * d) - 0.125 - sn2)
-    return alpha * np.maximum(inv, 0.0) + mu
+    return noise_gat_inverse(d, alpha, sigma, mu)
 
 
-def estimate_poisson_gaussian(image, n_bins: int = 16) -> tuple[float, float]:
-    """Rough (alpha, sigma) of ``Var[z] = alpha * E[z] + sigma^2`` from one image.
-
-    Haar diagonal details of non-overlapping 2x2 blocks (``(a - b - c + d) / 2``, which
-    keep the variance of white noise and cancel planar signal) are grouped into
-    ``n_bins`` equal-count bins of local 2x2 mean; each bin's noise variance is the
-    squared normalised median absolute deviation; a count-weighted least-squares line
-    ``var = alpha * mean + sigma^2`` is fitted and its coefficients clipped at 0.
-    Blocks holding an exact 0 or 1 (clipped values) are left out. Edges inflate bright bins a
-    little; this is a simple stand-in for Foi et al.'s (2008) ClipPoisGaus estimator.
-    """
-    img = check_image(image)
-    h, w = (img.shape[0] // 2) * 2, (img.shape[1] // 2) * 2
-    a, b = img[0:h:2, 0:w:2], img[0:h:2, 1:w:2]
-    c, d = img[1:h:2, 0:w:2], img[1:h:2, 1:w:2]
-    detail = ((a - b - c + d) / 2.0).ravel()
-    mean = ((a + b + c + d) / 4.0).ravel()
-    lo = np.minimum(np.minimum(a, b), np.minimum(c, d)).ravel()
-    hi = np.maximum(np.maximum(a, b), np.maximum(c, d)).ravel()
-    ok = (lo != 0.0) & (hi != 1.0)  # blocks with exact 0 or 1 were clipped
-    if ok.sum() < 8 * n_bins:
-        ok = np.ones_like(ok)
-    detail, mean = detail[ok], mean[ok]
-    order = np.argsort(mean, kind="stable")
-    xs, vs, ws = [], [], []
-    for chunk in np.array_split(order, n_bins):
-        if chunk.size < 8:
-            continue
-        dv = detail[chunk]
-        mad = np.median(np.abs(dv - np.median(dv))) * 1.4826
-        xs.append(mean[chunk].mean())
-        vs.append(mad * mad)
-        ws.append(chunk.size)
-    xs, vs, ws = np.asarray(xs), np.asarray(vs), np.asarray(ws, dtype=np.float64)
-    if xs.size >= 2 and np.ptp(xs) > 0:
-        A = np.stack([xs, np.ones_like(xs)], axis=1) * np.sqrt(ws)[:, None]
-        slope, icpt = np.linalg.lstsq(A, vs * np.sqrt(ws), rcond=None)[0]
-    else:
-        slope, icpt = 0.0, float(np.average(vs, weights=ws)) if vs.size else 0.0
-    if slope <= 0:  # no signal dependence: pure Gaussian
-        slope, icpt = 0.0, float(np.average(vs, weights=ws))
-    if icpt < 0:  # refit through the origin: pure Poisson
-        slope, icpt = float(np.sum(ws * xs * vs) / np.sum(ws * xs * xs)), 0.0
-    return float(max(slope, 0.0)), float(np.sqrt(max(icpt, 0.0)))
+def estimate_poisson_gaussian(image) -> tuple[float, float]:
+    """(alpha, sigma) of ``Var[z] = alpha * E[z] + sigma^2`` from one image, by
+    :func:`histdip.noise.estimate_poisson_gaussian` (a dark offset it finds is folded
+    back into sigma^2 = -alpha * offset, clipped at 0, since BM3D-VST takes mu apart)."""
+    est = _estimate(check_image(image))
+    sigma2 = est["sigma"] ** 2 - est["gain"] * est.get("offset", 0.0)
+    return float(est["gain"]), float(np.sqrt(max(sigma2, 0.0)))
 
 
 def _run_bm3d(z: np.ndarray, sigma: float, profile: str, stage: str) -> np.ndarray:
