@@ -16,8 +16,7 @@ from .config import RestoreConfig
 from .devices import resolve_device
 from .errors import ConfigError, InputError
 from .networks import SkipNet
-from .prior import foreground_mask, masked_target, threshold_value
-from .restoration import Restoration, _final_output, _fit, _network_input, _predict, _Prepared, resolve_config
+from .restoration import Restoration, _fit, _network_input, _predict, _Prepared, resolve_config
 
 
 @dataclass
@@ -75,9 +74,7 @@ def fit_model(image, config=None, *, progress=False, **overrides):
     if config.method == "threshold":
         raise ConfigError("method 'threshold' fits no network; use hist-dip or dip")
     prep = _Prepared(image, config)
-    t = threshold_value(prep.gray, config.threshold)
-    mask = foreground_mask(prep.gray, t)
-    target = masked_target(prep.signal, mask) if config.method == "hist-dip" else prep.signal
+    t, mask, target = prep.prior(config)
     net, fitted, result = _fit(prep, config, target, mask, progress=progress)
     record = Restoration(None, config, t, mask, result.iterations, result.stop_reason, result.seconds, [], result.loss).record()
     # The averaged network (when ema is set) is the one restore() predicts with.

@@ -9,7 +9,6 @@ domain.
 
 from __future__ import annotations
 
-import torch
 
 from .noise import gat  # noqa: F401  (re-exported: histdip.losses.gat)
 

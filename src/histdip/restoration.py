@@ -86,6 +86,17 @@ class _Prepared:
         multiple = math.lcm(config.network.multiple, config.physics.factor)
         self.amounts = pad_amounts(self.gray.shape, multiple)
 
+    def prior(self, config):
+        """(T, mask, target): the threshold prior and what the method fits.
+
+        ``hist-dip`` and ``threshold`` use the masked signal (and need something above
+        T); ``dip``, the ablation, fits the unmasked signal.
+        """
+        t = threshold_value(self.gray, config.threshold)
+        mask = foreground_mask(self.gray, t)
+        target = self.signal if config.method == "dip" else masked_target(self.signal, mask)
+        return t, mask, target
+
     def to_input_units(self, unit_array):
         return (unit_array * (self.hi - self.lo) + self.lo).astype(np.float32)
 
@@ -141,15 +152,12 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
     config = resolve_config(config, **overrides)
     start = time.perf_counter()
     prep = _Prepared(image, config)
-    t = threshold_value(prep.gray, config.threshold)
-    mask = foreground_mask(prep.gray, t)
+    t, mask, target = prep.prior(config)
     if config.method == "threshold":
-        out = masked_target(prep.signal, mask)
         return Restoration(
-            prep.to_input_units(out), config, t, mask, 0, "threshold only: no fitting",
+            prep.to_input_units(target), config, t, mask, 0, "threshold only: no fitting",
             time.perf_counter() - start,
         )
-    target = masked_target(prep.signal, mask) if config.method == "hist-dip" else prep.signal
     net, fitted, result = _fit(prep, config, target, mask, progress=progress, snapshot_every=snapshots)
     out = _final_output(net, fitted, prep, config)
     snaps = [(k, prep.to_input_units(a)) for k, a in result.snapshots]

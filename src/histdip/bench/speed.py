@@ -127,7 +127,6 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
     -------
     dict with ``machine``, ``rows`` (name -> list of seconds) and ``large``.
     """
-    import histdip
 
     from ..restoration import restore_detailed
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 
 from ..config import PRESETS, THRESHOLD_RULES as RULES
 from ..errors import ConfigError, InputError
