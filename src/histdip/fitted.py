@@ -75,7 +75,7 @@ def fit_model(image, config=None, *, progress=False, **overrides):
         raise ConfigError("method 'threshold' fits no network; use hist-dip or dip")
     prep = _Prepared(image, config)
     t, mask, target = prep.prior(config)
-    net, fitted, result = _fit(prep, config, target, mask, progress=progress)
+    net, fitted, result, _ = _fit(prep, config, target, mask, progress=progress)
     record = Restoration(None, config, t, mask, result.iterations, result.stop_reason, result.seconds, [], result.loss).record()
     # The averaged network (when ema is set) is the one restore() predicts with.
     model = fitted if config.output == "eval" else net

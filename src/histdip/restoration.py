@@ -158,8 +158,8 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
             prep.to_input_units(target), config, t, mask, 0, "threshold only: no fitting",
             time.perf_counter() - start,
         )
-    net, fitted, result = _fit(prep, config, target, mask, progress=progress, snapshot_every=snapshots)
-    out = _final_output(net, fitted, prep, config)
+    net, fitted, result, net_input = _fit(prep, config, target, mask, progress=progress, snapshot_every=snapshots)
+    out = _final_output(net, fitted, net_input, prep, config)
     snaps = [(k, prep.to_input_units(a)) for k, a in result.snapshots]
     return Restoration(
         prep.to_input_units(out), config, t, mask, result.iterations, result.stop_reason,
@@ -217,18 +217,13 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
         probe_input = _probe_window(net_input, 4 * config.patch_size, config.network.multiple)
 
         def check(model, step_output):
-            was_training = model.training
-            model.eval()
-            with torch.no_grad():
-                out = model(probe_input)
-            model.train(was_training)
-            return to_array(out)
+            return to_array(_eval_forward(model, probe_input))
 
     result, fitted = fit(
         net, sampler, physics, loss, iterations=config.iterations, lr=config.lr, ema=config.ema,
         stopper=stopper, preview=preview, check=check, snapshot_every=snapshot_every, progress=progress,
     )
-    return net, fitted, result
+    return net, fitted, result, net_input
 
 
 def _probe_window(net_input, size, multiple):
@@ -249,16 +244,21 @@ def _noise_parameters(prep, config):
     return estimate_poisson_gaussian(plane)
 
 
-def _predict(model, net_input, prep, config):
+def _eval_forward(model, net_input, tile=None):
+    """Eval-mode (BatchNorm running statistics) prediction, leaving the mode as it was."""
     was_training = model.training
     model.eval()
-    out = predict(model, net_input, tile=config.tile)
-    model.train(was_training)
-    return unpad(to_array(out), prep.amounts)
+    try:
+        return predict(model, net_input, tile=tile)
+    finally:
+        model.train(was_training)
 
 
-def _final_output(net, fitted, prep, config):
-    net_input = _network_input(prep, config, next(net.parameters()).device)
+def _predict(model, net_input, prep, config):
+    return unpad(to_array(_eval_forward(model, net_input, config.tile)), prep.amounts)
+
+
+def _final_output(net, fitted, net_input, prep, config):
     if config.output == "last":
         # The paper keeps the last iterate: a train-mode forward pass of the network.
         with torch.no_grad():
