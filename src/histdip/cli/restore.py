@@ -76,7 +76,7 @@ def restore_one(path, out, config, args, protect):
         result.config.save(batch.stage(extras["json"]), extra=extra)
         if args.side_by_side:
             side_by_side(image, result.image, batch.stage(extras["side_by_side"]),
-                         titles=(f"input: {path.name}", f"{result.config.method} ({_describe(result)})"),
+                         titles=(f"input: {path.name}", f"{result.config.method} ({_describe(result, short=True)})"),
                          overwrite=True)
         for iteration, snap in result.snapshots:
             name = options.snapshot_name(out.stem, iteration)
@@ -88,14 +88,16 @@ def restore_one(path, out, config, args, protect):
     options.say(args, f"{path} -> {out}  ({_describe(result)}, {result.seconds:.1f} s)")
 
 
-def _describe(result):
+def _describe(result, short=False):
+    """One-line summary; ``short`` keeps only the kind of stop ("cap", "plateau"...) so a
+    plot title fits."""
     parts = []
     if result.threshold is not None:
         parts.append(f"T={result.threshold:.4g}")
     if result.iterations:
         parts.append(f"{result.iterations} iterations")
     if result.stop_reason and result.iterations:
-        parts.append(result.stop_reason)
+        parts.append(result.stop_reason.split(":", 1)[0] if short else result.stop_reason)
     return ", ".join(parts)
 
 
