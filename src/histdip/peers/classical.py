@@ -15,12 +15,12 @@ Convention shared by every peer in :mod:`histdip.peers`::
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 from scipy import ndimage
 
+from ..config import THRESHOLD_RULES
 from ..errors import ConfigError, InputError
+from ..prior import threshold_value
 
 __all__ = [
     "check_image",
@@ -208,22 +208,14 @@ def estimate_background(image, method: str = "rolling_ball", radius: float = 25.
 
 
 def _threshold_value(img: np.ndarray, threshold) -> float:
-    from skimage import filters
-
+    # A number is a threshold in the image's own [0, 1] units, so it bypasses
+    # histdip.prior (whose manual T lives on 0-255); the rules are the same functions.
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
         return float(threshold)
-    funcs: dict[str, Callable] = {
-        "otsu": filters.threshold_otsu,
-        "triangle": filters.threshold_triangle,
-        "li": filters.threshold_li,
-        "yen": filters.threshold_yen,
-    }
-    if threshold not in funcs:
+    if threshold not in THRESHOLD_RULES:
         raise ConfigError(f"unknown threshold {threshold!r}; use otsu, triangle, li, yen, "
                           "a number, or None")
-    if np.ptp(img) == 0:
-        return float(img.flat[0])
-    return float(funcs[threshold](img))
+    return threshold_value(img, threshold)
 
 
 def _denoise_step(img: np.ndarray, method: str, seed: int, params: dict) -> np.ndarray:
