@@ -217,6 +217,10 @@ class RestoreConfig(_Strict):
     def load(cls, path):
         """Read a config written by :meth:`save` (or a bare mapping of its fields)."""
         path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"{path}: no such config file")
+        if not path.is_file():
+            raise ConfigError(f"{path}: not a file")
         try:
             text = path.read_text()
         except OSError as err:

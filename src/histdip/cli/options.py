@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from ..color import CHANNEL_NAMES
-from ..config import RestoreConfig
+from ..restoration import resolve_config
 from ..errors import ConfigError, HistdipError, InputError
 from ..io import WRITE_EXTENSIONS, check_output_path
 
@@ -80,15 +80,9 @@ def config_from_args(args):
     refused: each sets every field.
     """
     overrides = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name, None) is not None}
-    if getattr(args, "config", None):
-        if getattr(args, "preset", None):
-            raise ConfigError("give --preset or --config, not both (each sets every setting)")
-        path = Path(args.config)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such config file" if not path.exists() else f"{path}: not a file")
-        base = RestoreConfig.load(path)
-        return base.replace(**overrides) if overrides else base
-    return RestoreConfig.from_preset(getattr(args, "preset", None) or "fast", **overrides)
+    if getattr(args, "config", None) and getattr(args, "preset", None):
+        raise ConfigError("give --preset or --config, not both (each sets every setting)")
+    return resolve_config(getattr(args, "config", None), preset=getattr(args, "preset", None), **overrides)
 
 
 def add_output_options(parser, *, side_by_side=True, keep_dtype=True):
