@@ -1,0 +1,172 @@
+"""What the quality benchmark measures on: dataset items with an independent reference.
+
+:func:`load_items` turns dataset names into :class:`Item` objects, each holding the
+image a method gets and what its output is scored against.
+
+Datasets (names for ``datasets=``)
+----------------------------------
+``sim-beads`` (two noise levels), ``sim-cells``, ``sim-filaments``, ``sim-empty``
+    :func:`histdip.simulate.simulate_scene` with the known clean image and bead list.
+    Methods see the green plane (float, [0, 1]); references: ``clean`` (ideal signal,
+    no background) and ``expected`` (noise-free photo incl. background).
+``fmd``, ``w2s``, ``myxo``
+    Real noisy / frame-averaged pairs from ``/work/shared/data`` (centre crops).
+``phone``
+    The paper's smartphone photos (centre crop around the beads): the paper's circular
+    protocol (labelled) and reference-free CNR / SDNR on regions fixed from the paper's
+    hand-threshold mask of the raw photo (signal = mask eroded 2 px, background = not
+    (mask dilated 10 px)), identical for every method and for the raw photo.
+
+Sizes (crop side, simulator size and seeds, which files) come from the ``settings``
+argument, a :class:`histdip.bench.quality.Settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..metrics import paper_mask
+from . import detection as det
+
+DATA_ROOT = Path("/work/shared/data")
+
+ALL_DATASETS = ("sim-beads", "sim-cells", "sim-filaments", "sim-empty", "fmd", "w2s", "myxo", "phone")
+QUICK_DATASETS = ("sim-beads", "sim-empty")
+
+#: The threshold the paper picked by hand for each smartphone photo (its mask and protocol use it).
+PHONE_T = {"a": 125, "b": 152, "c": 50, "d": 143, "e": 62, "f": 75, "g": 150, "h": 59, "i": 80, "j": 148}
+
+
+@dataclass
+class Item:
+    """One image to restore, with what its output is scored against."""
+
+    dataset: str
+    name: str
+    image: np.ndarray            # what 2-D methods get: float [0, 1], (H, W) or RGB (H, W, 3)
+    reference: np.ndarray | None = None   # float, same units as image (green plane for phone)
+    data_range: float = 1.0
+    reference_label: str = ""
+    expected: np.ndarray | None = None
+    beads: np.ndarray | None = None       # (m, 3) y, x, radius
+    bead_table: np.ndarray | None = None
+    threshold: float | str = "otsu"
+    photo: np.ndarray | None = None       # phone: uint8 RGB crop
+    regions: tuple | None = None          # phone: (signal, background) masks
+    empty: bool = False
+    noise: str = ""
+
+
+def _centre_crop(a, size):
+    h, w = a.shape[:2]
+    size = min(size, h, w)
+    y0, x0 = (h - size) // 2, (w - size) // 2
+    return a[y0:y0 + size, x0:x0 + size]
+
+
+def _sim_items(kind, settings):
+    from ..simulate import simulate_scene
+
+    s = settings.sim_size
+    items = []
+    for seed in settings.sim_seeds:
+        if kind == "sim-beads":
+            n = max(4, int(round(10 * (s / 96) ** 2)))
+            for level in (1.0, 2.0):
+                sc = simulate_scene("beads", shape=(s, s), seed=seed, noise_level=level,
+                                    bead_size=(5.0, 12.0), n_beads=n)
+                items.append(_sim_item(kind, f"beads noise x{level:g} seed {seed}", sc, f"x{level:g}"))
+        elif kind == "sim-empty":
+            sc = simulate_scene("empty", shape=(s, s), seed=seed)
+            items.append(_sim_item(kind, f"empty seed {seed}", sc, "x1", empty=True))
+        else:
+            k = kind.split("-", 1)[1]
+            n = max(2, int(round((8 if k == "cells" else 6) * (s / 128) ** 2)))
+            sc = simulate_scene(k, shape=(s, s), seed=seed, n_beads=n)
+            items.append(_sim_item(kind, f"{k} seed {seed}", sc, "x1"))
+    return items
+
+
+def _sim_item(dataset, name, sc, noise, empty=False):
+    beads = det.bead_table_array(sc.beads) if sc.kind in ("beads", "empty") else None
+    return Item(dataset, name, sc.noisy.astype(np.float32), sc.clean.astype(np.float64), 1.0,
+                "clean signal (simulator)", sc.expected.astype(np.float64), beads, sc.beads,
+                empty=empty, noise=noise)
+
+
+def _read(path):
+    from PIL import Image
+
+    if str(path).lower().endswith((".tif", ".tiff")):
+        import tifffile
+
+        return np.asarray(tifffile.imread(path))
+    with Image.open(path) as im:
+        return np.asarray(im)
+
+
+def _real_items(dataset, settings):
+    items = []
+    if dataset == "fmd":
+        root = DATA_ROOT / "fmd-test-mix"
+        for f in settings.fmd_files:
+            x = _centre_crop(_read(root / "raw" / f"{f}.png"), settings.crop).astype(np.float64) / 255
+            y = _centre_crop(_read(root / "gt" / f"{f}.png"), settings.crop).astype(np.float64) / 255
+            items.append(Item("fmd", f, x.astype(np.float32), y, 1.0, "mean of 50 frames"))
+    elif dataset == "w2s":
+        root = DATA_ROOT / "w2s-8bit-subset"
+        for p in settings.w2s_pairs:
+            x = _centre_crop(_read(root / "avg1" / f"input_avg1_{p}.tif"), settings.crop).astype(np.float64) / 255
+            y = _centre_crop(_read(root / "avg400" / f"target_avg400_{p}.tif"), settings.crop).astype(np.float64) / 255
+            items.append(Item("w2s", p, x.astype(np.float32), y, 1.0,
+                              "avg of 400 frames (min-max scaled separately: use affine-fair)"))
+    elif dataset == "myxo":
+        root = DATA_ROOT / "nd-myxococcus-16bit"
+        raw = _read(root / "Noisy_images_avg1_16bit.png").astype(np.float64)
+        tgt = _read(root / "AVG_2mw_OD=0_Myxo_1mM Ferri in 240mM KNO3_CV_9_16bit_target.png").astype(np.float64)
+        scale = 4096.0  # fixed: maps the 111..2651 counts into [0, 0.65] for every method
+        peak = (tgt.max() - tgt.min()) / scale  # PSNR peak = target range, as in SOURCE.md
+        x = np.clip(_centre_crop(raw, settings.crop) / scale, 0, 1)
+        y = _centre_crop(tgt, settings.crop) / scale
+        items.append(Item("myxo", "myxococcus", x.astype(np.float32), y, float(peak),
+                          "average of >=32 frames (peak = target range)"))
+    elif dataset == "phone":
+        from scipy import ndimage as ndi
+
+        root = DATA_ROOT / "smartphone-beads"
+        for k in settings.phone_images:
+            photo = _read(root / f"{k}.png")[..., :3]
+            t = PHONE_T[k]
+            full_mask = paper_mask(photo, t)
+            # crop centred on the mask's centre of mass so the crop holds beads
+            cy, cx = (ndi.center_of_mass(full_mask) if full_mask.any() else (photo.shape[0] / 2, photo.shape[1] / 2))
+            s = min(settings.crop, *photo.shape[:2])
+            y0 = int(np.clip(round(cy - s / 2), 0, photo.shape[0] - s))
+            x0 = int(np.clip(round(cx - s / 2), 0, photo.shape[1] - s))
+            crop = np.ascontiguousarray(photo[y0:y0 + s, x0:x0 + s])
+            mask = paper_mask(crop, t)
+            sig = ndi.binary_erosion(mask, iterations=2)
+            if not sig.any():
+                sig = mask
+            bg = ~ndi.binary_dilation(mask, iterations=10)
+            items.append(Item("phone", f"{k} (T={t}, crop {s} at y{y0} x{x0})",
+                              (crop / 255.0).astype(np.float32), None, 1.0,
+                              "CIRCULAR paper reference (photo x own mask, JPEG)", threshold=float(t),
+                              photo=crop, regions=(sig, bg) if sig.any() and bg.any() else None))
+    return items
+
+
+def load_items(datasets, settings):
+    """Every :class:`Item` of the named datasets, in order; ``ValueError`` for an unknown name."""
+    items = []
+    for d in datasets:
+        if d.startswith("sim-"):
+            items += _sim_items(d, settings)
+        elif d in ("fmd", "w2s", "myxo", "phone"):
+            items += _real_items(d, settings)
+        else:
+            raise ValueError(f"unknown dataset {d!r}; use {', '.join(ALL_DATASETS)}")
+    return items
