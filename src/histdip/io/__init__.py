@@ -1,0 +1,34 @@
+"""Reading and writing images, with one-line errors and atomic, no-clobber writes.
+
+* :mod:`.read` -- :func:`read_image`: PNG, JPEG, BMP and TIFF into an array in the
+  file's own dtype, normalised to ``(H, W)`` or ``(H, W, C)``; anything it cannot use
+  (missing, corrupt, text, too small, a stack, NaN/Inf...) is refused with an
+  :class:`~histdip.errors.InputError` of one line. :data:`MIN_SIDE` is the smallest
+  side accepted.
+* :mod:`.write` -- :func:`write_image`: ``.tif`` (float32, or the input's integer dtype)
+  or ``.png`` (8-bit through :func:`display_range`, or 16-bit); JPEG is refused.
+  :func:`encode_for_file` is the array exactly as it would be stored.
+* :mod:`.atomic` -- :func:`atomic_output`, :class:`OutputBatch` and
+  :func:`check_output_path`: every output goes to a temporary file renamed into place
+  only once complete; an existing file is refused unless ``overwrite=True``, and an
+  input listed in ``protect`` is refused even then.
+
+Every public name is importable from ``histdip.io`` itself.
+"""
+
+from .atomic import OutputBatch, atomic_output, check_output_path
+from .read import MIN_SIDE, READ_EXTENSIONS, read_image
+from .write import WRITE_EXTENSIONS, display_range, encode_for_file, write_image
+
+__all__ = [
+    "MIN_SIDE",
+    "READ_EXTENSIONS",
+    "WRITE_EXTENSIONS",
+    "OutputBatch",
+    "atomic_output",
+    "check_output_path",
+    "display_range",
+    "encode_for_file",
+    "read_image",
+    "write_image",
+]

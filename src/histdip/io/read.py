@@ -1,0 +1,201 @@
+"""Reading image files into arrays: :func:`read_image`, with one-line errors.
+
+Supported files: PNG, JPEG, BMP (through :mod:`imageio`) and TIFF (through
+:mod:`tifffile`). The decoder is chosen from the file's first bytes, so a PNG saved
+with a ``.tif`` name still reads; the extension must still be one of
+:data:`READ_EXTENSIONS`.
+
+The array comes back in the file's own dtype and units, shaped ``(H, W)`` (grey) or
+``(H, W, C)`` (colour), with these normalisations:
+
+* singleton axes are dropped: ``(1, H, W)`` and ``(H, W, 1)`` become ``(H, W)``;
+* a TIFF stored channel-first, ``(C, H, W)`` with C = 2, 3 or 4 and both H and W larger
+  than 4, is moved to channel-last ``(H, W, C)`` (ImageJ and many microscope programs
+  write colour that way);
+* a fourth channel is taken to be alpha and dropped (RGBA -> RGB); a two-channel PNG
+  (grey + alpha) becomes grey, while a two-channel TIFF keeps both planes (pick one with
+  ``channel=0`` or ``1``, ``'auto'`` picks the brighter signal);
+* bool images become uint8 0/255; float16 becomes float32; signed or 32-bit integer
+  images become float32 with their values kept (histdip's native scales are uint8,
+  uint16 and float).
+
+Refused, with :class:`~histdip.errors.InputError` naming the file and the problem in one
+line: a missing path, a folder, an empty file, a text or otherwise unrecognised file, a
+truncated or corrupt PNG/JPEG/BMP/TIFF, an unsupported extension, an image with no
+pixels or smaller than :data:`MIN_SIDE` x :data:`MIN_SIDE` pixels, float data with NaN
+or Inf, and stacks: a 3-D array with more than four planes (z-stacks, time series) or
+any array with more than three non-singleton axes. Stacks are not yet supported; save
+the frame you want as its own file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+
+#: Extensions :func:`read_image` accepts (lower case).
+READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+#: Smallest image side accepted by :func:`read_image`. Below 8 x 8 pixels there is no
+#: histogram to speak of and every network scale would be padding.
+MIN_SIDE = 8
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"II+\x00", "TIFF"),  # BigTIFF
+    (b"MM\x00+", "TIFF"),
+    (b"BM", "BMP"),
+)
+_EXPECTED = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+
+
+def read_image(path):
+    """Read an image file into a NumPy array in its native dtype.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    ndarray, shape (H, W) or (H, W, C)
+        See the module docstring for the normalisations applied.
+
+    Raises
+    ------
+    InputError
+        One line naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    kind = _sniff(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kind == "TIFF":
+                import tifffile
+
+                array = tifffile.imread(path)
+            else:
+                import imageio.v3 as iio
+
+                array = iio.imread(path)
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError(f"{path}: image too large to load into memory") from None
+    except Exception as err:  # decoders raise anything: OSError, ValueError, SyntaxError...
+        raise InputError(f"{path}: corrupt or truncated {kind} file ({_short(err)})") from None
+    return _normalise(path, np.asarray(array), kind)
+
+
+def _sniff(path):
+    """Check the path and return the format named by the file's first bytes."""
+    if not path.exists():
+        if path.is_symlink():
+            raise InputError(f"{path}: broken link (its target does not exist)")
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not an image file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    ext = path.suffix.lower()
+    if ext not in READ_EXTENSIONS:
+        shown = ext or "(no extension)"
+        raise InputError(
+            f"{path}: unsupported file type {shown}; histdip reads {', '.join(e[1:].upper() for e in READ_EXTENSIONS)}"
+        )
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+    if size == 0:
+        raise InputError(f"{path}: file is empty (0 bytes)")
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    expected = _EXPECTED[ext]
+    if _looks_like_text(head):
+        raise InputError(f"{path}: is a text file, not a {expected} image")
+    raise InputError(f"{path}: not a {expected} image (unrecognised content)")
+
+
+def _looks_like_text(head):
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character may be cut at the end of the 512 bytes.
+        try:
+            head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _short(err):
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _normalise(path, array, kind):
+    if array.dtype == object or np.issubdtype(array.dtype, np.complexfloating):
+        raise InputError(f"{path}: unsupported pixel type {array.dtype}")
+    if array.size == 0:
+        raise InputError(f"{path}: image has no pixels (shape {array.shape})")
+    # Drop singleton axes, but never H or W themselves (a 1-pixel-wide image is refused
+    # below by size, not reshaped into something else).
+    while array.ndim > 2 and array.shape[0] == 1:
+        array = array[0]
+    while array.ndim > 2 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim > 3:
+        raise InputError(
+            f"{path}: is a {array.ndim}-D stack of shape {array.shape}; stacks are not yet supported "
+            "(save one 2-D frame per file)"
+        )
+    if array.ndim == 3:
+        if array.shape[-1] > 4:
+            if 2 <= array.shape[0] <= 4 and min(array.shape[1:]) > 4:
+                array = np.moveaxis(array, 0, -1)  # channel-first colour TIFF
+            else:
+                raise InputError(
+                    f"{path}: is a stack of {array.shape[0]} frames of {array.shape[1]}x{array.shape[2]}; "
+                    "stacks are not yet supported (save one 2-D frame per file)"
+                )
+        channels = array.shape[-1]
+        if channels == 4:
+            array = array[..., :3]
+        elif channels == 2 and kind != "TIFF":
+            array = array[..., 0]
+    if array.ndim < 2:
+        raise InputError(f"{path}: not a 2-D image (shape {array.shape})")
+    height, width = array.shape[:2]
+    if height * width == 0:
+        raise InputError(f"{path}: image has no pixels (shape {array.shape})")
+    if height < MIN_SIDE or width < MIN_SIDE:
+        raise InputError(
+            f"{path}: image is only {width}x{height} pixels; histdip needs at least {MIN_SIDE}x{MIN_SIDE}"
+        )
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype == np.float16:
+        array = array.astype(np.float32)
+    elif np.issubdtype(array.dtype, np.integer) and array.dtype not in (np.uint8, np.uint16):
+        array = array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.floating):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            nans = int(np.isnan(array).sum())
+            infs = int(bad.sum()) - nans
+            what = " and ".join(p for p in (f"{nans} NaN" if nans else "", f"{infs} Inf" if infs else "") if p)
+            raise InputError(f"{path}: contains {what} pixel value(s); histdip needs finite intensities")
+    return np.ascontiguousarray(array)
