@@ -36,6 +36,8 @@ class Identity(nn.Module):
     """Compare the output with the target at the same resolution."""
 
     factor = 1
+    #: How the forward model scales white-noise variance (see :class:`Downsample`).
+    noise_scale = 1.0
 
     def forward(self, x):
         return x
@@ -60,6 +62,10 @@ class Downsample(nn.Module):
         self.register_buffer("taps", torch.tensor(taps, dtype=torch.float32), persistent=False)
         # Ulyanov's preserve_size padding: (k - factor) / 2 for even k.
         self.pad = (len(taps) - self.factor) // 2 if len(taps) % 2 == 0 else (len(taps) - 1) // 2
+        # White noise of variance v comes out with variance v * sum(k^2) per axis: a
+        # noise model estimated on the photo must be rescaled before it is used on the
+        # downsampled target.
+        self.noise_scale = float(np.sum(np.square(taps)) ** 2)
 
     def forward(self, x):
         n, c, h, w = x.shape
