@@ -73,6 +73,67 @@ class PlateauStopper:
         return None
 
 
+class NoiseLevelStopper:
+    """Stop when the output departs from the noisy target by about the noise, or when
+    that departure stops shrinking.
+
+    Every ``check_every`` steps the caller gives the current output (the same window
+    as ``target``) and the stopper computes the ratio of the mean squared residual
+    ``(output - target)^2`` to the mean estimated noise ``variance``, over the pixels
+    where ``weight`` is nonzero. Fitting stops (never before ``min_iterations``):
+
+    * when the ratio falls to ``level``: Morozov's discrepancy principle; an output
+      that explains the image down to its noise is done, going on only copies noise;
+    * or, from ``2 * min_iterations`` on, when the ratio (a mean of the last three
+      checks, to calm the crop-to-crop jitter) has not fallen by ``tolerance``
+      (relative) in ``patience`` checks: the fit has levelled off above the noise
+      (a thresholded target, or a network that cannot follow every detail), and
+      more steps only cost time.
+
+    Parameters
+    ----------
+    target, variance : ndarray
+        The noisy target and its per-pixel noise variance, in the output's units.
+    weight : ndarray, optional
+        Which pixels count (e.g. the foreground mask of a thresholded target).
+    """
+
+    def __init__(self, target, variance, weight=None, check_every=10, level=1.0, min_iterations=50,
+                 tolerance=0.03, patience=5):
+        self.check_every, self.level, self.min_iterations = check_every, level, min_iterations
+        self.tolerance, self.patience = tolerance, patience
+        w = np.ones(np.shape(target)) if weight is None else np.asarray(weight, dtype=np.float64)
+        self.target = np.asarray(target, dtype=np.float64)
+        if self.target.ndim == 3 and w.ndim == 2:
+            w = w[..., None]
+        self.weight = np.broadcast_to(w, self.target.shape)
+        self.noise = float((self.weight * np.broadcast_to(variance, self.target.shape)).sum())
+        self.history, self.smoothed = [], []
+
+    def update(self, step, output):
+        if self.noise <= 0:  # no estimate of the noise here: leave it to the cap
+            return None
+        residual = self.weight * (np.asarray(output, dtype=np.float64) - self.target) ** 2
+        ratio = float(residual.sum()) / self.noise
+        self.history.append((step, ratio))
+        self.smoothed.append(float(np.mean([r for _, r in self.history[-3:]])))
+        if step < self.min_iterations:
+            return None
+        if ratio <= self.level:
+            return (f"noise level: the output differs from the image by {ratio:.2f}x its estimated "
+                    f"noise variance (<= {self.level:g})")
+        # Early in a fit the residual can stall for a few dozen steps before the network
+        # picks up structure (FMD Confocal_BPAE_G_1 stalled at step 90 on a result worse
+        # than the input), so the levelling-off test waits twice as long.
+        if step >= 2 * self.min_iterations and len(self.smoothed) > self.patience:
+            before = min(self.smoothed[: -self.patience])
+            recent = min(self.smoothed[-self.patience :])
+            if recent > before * (1 - self.tolerance):
+                return (f"noise level: fit levelled off at {ratio:.2f}x the estimated noise variance "
+                        f"(< {self.tolerance:g} better in {self.patience} checks)")
+        return None
+
+
 def fit(
     net,
     sampler,
@@ -107,7 +168,7 @@ def fit(
     ema : float, optional
         Decay of a moving average of the weights; ``preview`` then receives the averaged
         network.
-    stopper : PlateauStopper, optional
+    stopper : PlateauStopper or NoiseLevelStopper, optional
     preview : callable, optional
         ``preview(model, step_output) -> ndarray``: the current result, used for
         snapshots and by the stopper. ``model`` is the (averaged) network,

@@ -20,7 +20,7 @@ from .color import select_channel
 from .config import RestoreConfig
 from .devices import resolve_device
 from .errors import ConfigError, InputError
-from .fitting import PlateauStopper, fit
+from .fitting import NoiseLevelStopper, PlateauStopper, fit
 from .losses import Loss
 from .networks import SkipNet
 from .physics import build_physics
@@ -190,7 +190,7 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
             target_t = photo * physics(to_tensor(pad(mask.astype(np.float32), prep.amounts), device))
         else:
             target_t = physics(to_tensor(pad(target, prep.amounts), device))
-    loss = Loss(config.noise_model, _noise_parameters(prep, config))
+    loss = Loss(config.noise_model, _noise_parameters(prep, config, physics.noise_scale))
     if config.patch_size:
         margin = math.ceil(getattr(physics, "pad", 0) / physics.factor) + 1
         sampler = RandomCrops(
@@ -200,25 +200,13 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
         )
     else:
         sampler = WholeImage(net_input, target_t)
-    stopper = None
-    if config.stopping.rule == "plateau":
-        s = config.stopping
-        stopper = PlateauStopper(s.check_every, s.tolerance, s.patience, s.min_iterations)
 
     def preview(model, step_output):
         if config.output == "last" and not config.patch_size:
             return unpad(to_array(step_output), prep.amounts)
         return _predict(model, net_input, prep, config)
 
-    check = None
-    if config.patch_size and stopper is not None:
-        # The plateau rule watches a fixed central window, not the whole image: a
-        # whole-image prediction every check would cost more than the fit itself.
-        probe_input = _probe_window(net_input, 4 * config.patch_size, config.network.multiple)
-
-        def check(model, step_output):
-            return to_array(_eval_forward(model, probe_input))
-
+    stopper, check = _stopping(config, prep, target, mask, net_input)
     result, fitted = fit(
         net, sampler, physics, loss, iterations=config.iterations, lr=config.lr, ema=config.ema,
         stopper=stopper, preview=preview, check=check, snapshot_every=snapshot_every, progress=progress,
@@ -226,22 +214,77 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
     return net, fitted, result, net_input
 
 
-def _probe_window(net_input, size, multiple):
-    """A central window of the network input, at most ``size`` pixels a side."""
+def _stopping(config, prep, target, mask, net_input):
+    """(stopper, check): the configured stopping rule and the output it watches.
+
+    Both rules watch a window of the image, not all of it: a whole-image prediction
+    every check would cost more than the fit itself. ``plateau`` takes the central
+    window; ``noise-level`` the window with the most foreground (hist-dip compares
+    output and target only on the foreground, where the target still holds noise).
+    """
+    s = config.stopping
+    if s.rule == "fixed":
+        return None, None
     h, w = net_input.shape[-2:]
+    # noise-level compares a mean over the window; 2 crops a side is enough pixels and
+    # keeps a check at about a third of a step's cost.
+    crops = 2 if s.rule == "noise-level" else 4
+    size = crops * config.patch_size if config.patch_size else max(h, w)
+    weight = pad(mask.astype(np.float64), prep.amounts) if config.method == "hist-dip" else None
+    window = _probe_window((h, w), size, config.network.multiple, weight if s.rule == "noise-level" else None)
+    probe_input = net_input[(..., *window)]
+
+    def check(model, step_output):
+        return to_array(_eval_forward(model, probe_input))
+
+    if s.rule == "plateau":
+        return PlateauStopper(s.check_every, s.tolerance, s.patience, s.min_iterations), check
+    from .noise import noise_variance_map
+
+    planes = prep.signal if prep.signal.ndim == 2 else np.moveaxis(prep.signal, -1, 0)
+    variance = noise_variance_map(planes) if prep.signal.ndim == 2 else np.stack(
+        [noise_variance_map(p) for p in planes], axis=-1)
+    stopper = NoiseLevelStopper(
+        pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
+        None if weight is None else weight[window], s.check_every, s.level, s.min_iterations,
+        s.tolerance, s.patience,
+    )
+    return stopper, check
+
+
+def _probe_window(shape, size, multiple, weight=None):
+    """(rows, cols) slices of a window at most ``size`` pixels a side, sides a multiple
+    of ``multiple``: central, or where ``weight`` sums highest."""
+    h, w = shape
     sh, sw = min(h, size), min(w, size)
     sh, sw = max(multiple, sh - sh % multiple), max(multiple, sw - sw % multiple)
     y, x = (h - sh) // 2, (w - sw) // 2
-    return net_input[..., y : y + sh, x : x + sw]
+    if weight is not None and (sh < h or sw < w) and weight.any():
+        from scipy import ndimage
+
+        # Window sums on a grid of multiples: the box filter's centre is the window's.
+        sums = ndimage.uniform_filter(weight, (sh, sw), mode="constant")
+        cy = np.clip(np.arange(0, h - sh + 1, multiple) + sh // 2, 0, h - 1)
+        cx = np.clip(np.arange(0, w - sw + 1, multiple) + sw // 2, 0, w - 1)
+        grid = sums[np.ix_(cy, cx)]
+        iy, ix = np.unravel_index(int(np.argmax(grid)), grid.shape)
+        y, x = int(cy[iy] - sh // 2), int(cx[ix] - sw // 2)
+    return slice(y, y + sh), slice(x, x + sw)
 
 
-def _noise_parameters(prep, config):
+def _noise_parameters(prep, config, scale=1.0):
+    """Poisson-Gaussian parameters of the target the loss sees, estimated on the image.
+
+    The forward model shrinks the noise variance by ``scale`` (gain and sigma^2 alike);
+    the offset, a level, is unchanged.
+    """
     if config.noise_model != "poisson-gaussian":
         return None
     from .noise import estimate_poisson_gaussian
 
     plane = prep.signal if prep.signal.ndim == 2 else prep.signal.mean(axis=-1)
-    return estimate_poisson_gaussian(plane)
+    noise = estimate_poisson_gaussian(plane)
+    return {"gain": noise["gain"] * scale, "sigma": noise["sigma"] * math.sqrt(scale), "offset": noise["offset"]}
 
 
 def _eval_forward(model, net_input, tile=None):

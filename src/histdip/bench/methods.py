@@ -79,8 +79,6 @@ def run_method(method, item, settings, seed=0, cache=None):
     if method == "identity":
         return img.astype(np.float64)
     if method == "threshold":
-        if img.ndim == 3:
-            return _histdip_call(img, item, settings, seed, method="threshold")
         return _histdip_call(img, item, settings, seed, method="threshold")
     if method == "histdip":
         return _histdip_call(img, item, settings, seed)

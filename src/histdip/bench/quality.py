@@ -88,7 +88,7 @@ class Settings:
     fmd_files: tuple = ("Confocal_BPAE_B_1", "TwoPhoton_MICE_1", "WideField_BPAE_G_1", "Confocal_FISH_1")
     w2s_pairs: tuple = ("010_0", "020_1", "044_0")
     phone_images: tuple = ("a", "c", "e")
-    histdip_iterations: int | None = 150  # cap on the fast preset's 400 (plateau stop still on)
+    histdip_iterations: int | None = None  # None: the fast preset's own cap and stopping rule
     paper_iterations: int = 300
     zsn2n_iterations: int = 500
     n2v_epochs: int = 10
