@@ -496,3 +496,15 @@ def test_plots_are_pngs_and_refuse_overwrite(tmp_path):
     stretched = display_stretch(g)
     assert stretched.min() == 0 and stretched.max() == 1
     assert sorted(os.listdir(tmp_path)) == ["h.png", "s.png"]
+
+
+def test_stop_and_noise_model_flags_reach_the_saved_config(tmp_path, capsys):
+    src = save_png(tmp_path / "small.png", beads((48, 64)))
+    rc, _, err = cli(capsys, "restore", src, "--iterations", "2", "--stop", "fixed", "--noise-model",
+                     "poisson-gaussian", "--outdir", tmp_path / "o", "-q")
+    assert rc == 0, err
+    record = json.loads((tmp_path / "o" / "small_histdip.json").read_text())
+    cfg = record["histdip_config"]
+    assert cfg["stopping"]["rule"] == "fixed" and cfg["noise_model"] == "poisson-gaussian"
+    assert cfg["stopping"]["check_every"] == 10  # the rest of the preset's stopping settings kept
+    assert record["run"]["stop_reason"].startswith("fixed")

@@ -27,7 +27,7 @@ from ..io import WRITE_EXTENSIONS, check_output_path
 DEFAULT_OUTDIR = "histdip-output"
 
 #: Config fields settable by a flag: (flag dest, RestoreConfig field).
-CONFIG_FLAGS = ("method", "threshold", "channel", "iterations", "lr", "seed", "device")
+CONFIG_FLAGS = ("method", "threshold", "channel", "iterations", "lr", "seed", "device", "noise_model")
 
 
 def _positive_int(text):
@@ -61,11 +61,17 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    help="hist-dip: threshold prior + DIP (default); dip: DIP alone; threshold: threshold only")
     g.add_argument("--threshold", metavar="T", default=None,
                    help="threshold on the 0-255 grey scale: a number, otsu, triangle, li, yen or percentile:P "
-                   "(default: otsu)")
+                   "(default: yen)")
     g.add_argument("--channel", metavar="C", default=None,
                    help=f"plane to restore: {', '.join(CHANNEL_NAMES)} or an index N (default: auto for fast, "
                    "rgb for paper)")
     g.add_argument("--iterations", type=_positive_int, metavar="N", default=None, help="fitting steps (the most)")
+    g.add_argument("--stop", choices=("noise-level", "plateau", "fixed"), default=None,
+                   help="when fitting stops: noise-level (default: once the output differs from the image by "
+                   "its estimated noise, or the fit levels off), plateau, or fixed (all --iterations; paper)")
+    g.add_argument("--noise-model", choices=("gaussian", "poisson-gaussian"), default=None,
+                   help="data-fit loss: gaussian (plain MSE, default) or poisson-gaussian (compared after a "
+                   "variance-stabilising transform with parameters estimated from the image)")
     g.add_argument("--lr", type=float, metavar="X", default=None, help="Adam learning rate")
     g.add_argument("--seed", type=int, metavar="S", default=None, help="random seed (default 0)")
     g.add_argument("--device", metavar="D", default=None, help="cpu, cuda, cuda:N, mps or auto (default cpu)")
@@ -80,6 +86,8 @@ def config_from_args(args):
     refused: each sets every field.
     """
     overrides = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name, None) is not None}
+    if getattr(args, "stop", None):
+        overrides["stopping"] = {"rule": args.stop}  # merged into the preset's stopping settings
     if getattr(args, "config", None) and getattr(args, "preset", None):
         raise ConfigError("give --preset or --config, not both (each sets every setting)")
     return resolve_config(getattr(args, "config", None), preset=getattr(args, "preset", None), **overrides)
