@@ -241,9 +241,11 @@ def _stopping(config, prep, target, mask, net_input):
         return PlateauStopper(s.check_every, s.tolerance, s.patience, s.min_iterations), check
     from .noise import noise_variance_map
 
-    planes = prep.signal if prep.signal.ndim == 2 else np.moveaxis(prep.signal, -1, 0)
-    variance = noise_variance_map(planes) if prep.signal.ndim == 2 else np.stack(
-        [noise_variance_map(p) for p in planes], axis=-1)
+    signal = prep.signal
+    if signal.ndim == 2:
+        variance = noise_variance_map(signal)
+    else:
+        variance = np.stack([noise_variance_map(signal[..., c]) for c in range(signal.shape[-1])], axis=-1)
     stopper = NoiseLevelStopper(
         pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
         None if weight is None else weight[window], s.check_every, s.level, s.min_iterations,
