@@ -106,3 +106,33 @@ def test_gat_keeps_a_gradient_below_the_offset():
     x = torch.tensor([-0.5, 0.0, 0.3], requires_grad=True)
     gat(x, 0.01, 0.0, offset=0.1).sum().backward()
     assert torch.all(x.grad > 0)
+
+
+def test_fit_ends_on_the_weights_the_stopper_rated_best():
+    """A fit that gets worse after its best check (collapse, noise copying) returns the
+    weights of that check, and says so in the stop reason."""
+    from histdip.fitting import fit
+    from histdip.physics import Identity
+
+    torch.manual_seed(0)
+    net = torch.nn.Conv2d(1, 1, 1, bias=False)
+    x = torch.ones((1, 1, 4, 4))
+
+    class Scripted:
+        check_every = 1
+
+        def __init__(self):
+            self.is_best, self.weights = False, {}
+
+        def update(self, step, output):
+            self.weights[step] = float(net.weight.detach())
+            self.is_best = step == 2
+            return "scripted stop" if step == 4 else None
+
+    stopper = Scripted()
+    result, fitted = fit(net, lambda step: (x, 3 * x, None), Identity(), lambda p, t, w: ((p - t) ** 2).mean(),
+                         iterations=10, lr=0.1, stopper=stopper, check=lambda model, out: out.numpy())
+    assert result.iterations == 4
+    assert float(fitted.weight.detach()) == pytest.approx(stopper.weights[2])
+    assert float(fitted.weight.detach()) != pytest.approx(stopper.weights[4])
+    assert result.stop_reason.endswith("output from step 2, the closest to the noise level")

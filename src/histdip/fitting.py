@@ -109,12 +109,20 @@ class NoiseLevelStopper:
         self.weight = np.broadcast_to(w, self.target.shape)
         self.noise = float((self.weight * np.broadcast_to(variance, self.target.shape)).sum())
         self.history, self.smoothed = [], []
+        #: True when the last update was the closest to the noise level so far: the fit
+        #: loop keeps those weights and ends on them (a fit that levels off, or one whose
+        #: output collapses late, returns its best state, not its last).
+        self.is_best = False
+        self.best = math.inf
 
     def update(self, step, output):
+        self.is_best = False
         if self.noise <= 0:  # no estimate of the noise here: leave it to the cap
             return None
         residual = self.weight * (np.asarray(output, dtype=np.float64) - self.target) ** 2
         ratio = float(residual.sum()) / self.noise
+        if ratio < self.best:
+            self.best, self.is_best = ratio, True
         self.history.append((step, ratio))
         self.smoothed.append(float(np.mean([r for _, r in self.history[-3:]])))
         if step < self.min_iterations:
@@ -192,6 +200,7 @@ def fit(
             else f"cap: reached the {iterations}-iteration limit before the output settled"
         ), seconds=0.0)
     bar = None
+    best = None  # (step, weights) the stopper rated best, for stoppers that rate
     if progress:
         from tqdm.auto import tqdm
 
@@ -226,6 +235,8 @@ def fit(
                 else:
                     current = probe(model, out.detach())
                 reason = stopper.update(step, current)
+                if getattr(stopper, "is_best", False):
+                    best = (step, copy.deepcopy(model.state_dict()))
                 if reason:
                     result.stop_reason = f"{reason} (stopped at {step} of {iterations})"
                     break
@@ -235,5 +246,8 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+    if best is not None and best[0] != result.iterations:
+        (average.model if average is not None else net).load_state_dict(best[1])
+        result.stop_reason += f"; output from step {best[0]}, the closest to the noise level"
     result.seconds = time.perf_counter() - start
     return result, (average.model if average is not None else net)
