@@ -55,7 +55,7 @@ def make(variant):
         loss = mse(physics(out), y)
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step
 
