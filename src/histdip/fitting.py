@@ -191,7 +191,9 @@ def fit(
 
     Returns
     -------
-    FitResult, and the averaged model (or ``net``) to predict with.
+    FitResult, and the averaged model (or ``net``) to predict with. With a stopper that
+    rates its checks (``is_best``, as :class:`NoiseLevelStopper`), that model carries the
+    weights of the best-rated check when the fit did not stop on it.
     """
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     average = WeightAverage(net, ema) if ema else None
