@@ -6,7 +6,7 @@ candidate stopping signals:
 
 * wmv   -- windowed moving variance of the last five snapshots (ES-WMV);
 * lr    -- the discrepancy ratio in the loss's own space (x4-downsampled output against the
-           downsampled frame, over the downsampled frame's estimated noise variance);
+           downsampled frame, over that frame's noise variance estimated without binning);
 * hr    -- the discrepancy ratio at full resolution with ``noise_variance_map`` (the rule
            the default uses).
 
@@ -20,10 +20,11 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import torch
+from scipy import ndimage
 
 import histdip
 from histdip.metrics import psnr
-from histdip.noise import noise_variance_map
+from histdip.noise import estimate_poisson_gaussian, noise_variance_map
 from histdip.physics import Downsample
 
 p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -46,7 +47,10 @@ for name in args.frames.split(","):
     gt = iio.imread(args.data / "gt" / f"{name}.png").astype(np.float64)
     hr_noise = noise_variance_map(z / 255.0).mean()
     zl = low(z / 255.0)
-    lr_noise = noise_variance_map(zl).mean()
+    # At low resolution the noise is estimated without binning (the x4 model has already
+    # averaged it), with a 3 x 3 local mean.
+    e = estimate_poisson_gaussian(zl, clip_levels=())
+    lr_noise = float((np.maximum(e["gain"] * (ndimage.uniform_filter(zl, 3) - e["offset"]), 0) + e["sigma"] ** 2).mean())
     r = histdip.restore_detailed(z.astype(np.uint8), method="dip", threshold=0, iterations=args.iterations,
                                  lr=args.lr, snapshots=10, stopping={"rule": "fixed"}, seed=0)
     snaps = np.stack([s for _, s in r.snapshots]) / 255.0
