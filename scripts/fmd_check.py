@@ -53,7 +53,10 @@ rows, seconds = [], {m: 0.0 for m in methods}
 for path in frames:
     noisy = iio.imread(path)
     gt = iio.imread(args.data / "gt" / path.name).astype(np.float64)
-    score = lambda out: psnr(np.clip(np.round(out), 0, 255), gt, data_range=255)
+
+    def score(out, gt=gt):
+        return psnr(np.clip(np.round(out), 0, 255), gt, data_range=255)
+
     row = {"frame": path.stem, "noisy": score(noisy.astype(np.float64))}
     t = time.perf_counter()
     r = histdip.restore_detailed(noisy, seed=args.seed, **overrides)

@@ -68,7 +68,7 @@ for v in variants:
         steps[v] = make(v)
         steps[v]()  # warm-up (compilation for 'compile')
         print(f"{v}: first step {time.perf_counter() - t:.2f} s", flush=True)
-    except Exception as err:  # e.g. no C++ compiler for torch.compile
+    except Exception as err:  # noqa: BLE001 - e.g. no C++ compiler for torch.compile: report, go on
         print(f"{v}: unavailable ({type(err).__name__}: {str(err).splitlines()[0][:120]})")
         steps.pop(v, None)
 times = {v: [] for v in steps}
