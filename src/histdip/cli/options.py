@@ -30,24 +30,21 @@ DEFAULT_OUTDIR = "histdip-output"
 CONFIG_FLAGS = ("method", "threshold", "channel", "iterations", "lr", "seed", "device", "noise_model")
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
+def _int_at_least(minimum, name):
+    """An argparse type: an integer >= ``minimum``; ``name`` is what argparse's error calls it."""
+
+    def convert(text):
+        value = int(text)
+        if value < minimum:
+            raise ValueError
+        return value
+
+    convert.__name__ = name
+    return convert
 
 
-_positive_int.__name__ = "positive integer"
-
-
-def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise ValueError
-    return value
-
-
-_non_negative_int.__name__ = "non-negative integer"
+_positive_int = _int_at_least(1, "positive integer")
+_non_negative_int = _int_at_least(0, "non-negative integer")
 
 
 def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
