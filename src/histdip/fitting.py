@@ -248,8 +248,9 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+    fitted = average.model if average is not None else net
     if best is not None and best[0] != result.iterations:
-        (average.model if average is not None else net).load_state_dict(best[1])
+        fitted.load_state_dict(best[1])
         result.stop_reason += f"; output from step {best[0]}, the closest to the noise level"
     result.seconds = time.perf_counter() - start
-    return result, (average.model if average is not None else net)
+    return result, fitted

@@ -187,8 +187,10 @@ def noise_variance_map(image, window=5):
     z = np.asarray(image, dtype=np.float64)
     if z.ndim == 3:
         z = z.mean(axis=-1)
-    binned = _bin2(z) if min(z.shape) >= 16 else z
-    factor = 4.0 if binned is not z else 1.0
+    if min(z.shape) >= 16:
+        binned, factor = _bin2(z), 4.0
+    else:  # too small to bin and still estimate
+        binned, factor = z, 1.0
     e = estimate_poisson_gaussian(binned, clip_levels=())
     mean = ndimage.uniform_filter(z, window, mode="reflect")
     return factor * (np.maximum(e["gain"] * (mean - e["offset"]), 0.0) + e["sigma"] ** 2)
