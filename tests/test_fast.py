@@ -145,3 +145,39 @@ def test_groupnorm_is_not_tile_invariant():
 def test_fast_preset_uses_tile_invariant_norm():
     cfg = RestoreConfig.from_preset("fast")
     assert cfg.network.norm in ("none", "channel", "batch")
+
+
+def test_dihedral_transforms_invert_and_ensemble_of_an_equivariant_net_changes_nothing():
+    from histdip.sampling import dihedral, undo_dihedral
+
+    x = torch.rand(1, 1, 64, 64)
+    for k in range(8):
+        assert torch.equal(undo_dihedral(dihedral(x, k), k), x)
+    assert len({tuple(dihedral(x, k).flatten()[:20].tolist()) for k in range(8)}) == 8
+    # A pointwise network is equivariant to flips and turns: the ensemble is its output.
+    point = torch.nn.Conv2d(1, 1, 1)
+    np.testing.assert_allclose(predict(point, x, ensemble=8).detach(), point(x).detach(), atol=1e-6)
+
+
+def test_ensemble_averages_the_transformed_predictions():
+    from histdip.sampling import DIHEDRAL_ORDER, dihedral, undo_dihedral
+
+    torch.manual_seed(0)
+    cfg = NetworkConfig(channels_down=[8] * 2, channels_up=[8] * 2, channels_skip=[2] * 2, norm="none")
+    net = SkipNet(1, 1, cfg).eval()
+    x = torch.rand(1, 1, 64, 96)  # not square: a quarter turn swaps the sides
+    for n in (2, 4, 8):
+        expected = sum(undo_dihedral(net(dihedral(x, k)), k) for k in DIHEDRAL_ORDER[:n]) / n
+        got = predict(net, x, ensemble=n)
+        assert got.shape == x.shape
+        torch.testing.assert_close(got, expected)
+    assert not torch.allclose(predict(net, x, ensemble=8), net(x))
+
+
+def test_restore_with_ensemble_keeps_shape_and_is_deterministic():
+    _, noisy = _bead_image()
+    few = dict(iterations=5, stopping={"rule": "fixed"}, method="dip")
+    a = histdip.restore(noisy[:50, :70], ensemble=4, **few)
+    b = histdip.restore(noisy[:50, :70], ensemble=4, **few)
+    assert a.shape == (50, 70)
+    np.testing.assert_array_equal(a, b)

@@ -75,3 +75,27 @@ def test_gray_for_threshold_maps_16_bit_to_0_255_and_colour_to_luma():
     rgb = np.zeros((1, 1, 3), np.uint8)
     rgb[..., 1] = 100
     assert gray_for_threshold(rgb)[0, 0] == pytest.approx(58.7)
+
+
+def test_mask_drops_specks_then_grows_by_whole_pixels():
+    from histdip.prior import foreground_mask
+
+    gray = np.zeros((20, 20))
+    gray[5:10, 5:10] = 200   # an object of 25 pixels
+    gray[15, 15] = 200       # a one-pixel noise peak
+    assert foreground_mask(gray, 100).sum() == 26
+    kept = foreground_mask(gray, 100, min_size=4)
+    assert kept.sum() == 25 and not kept[15, 15]
+    grown = foreground_mask(gray, 100, min_size=4, grow=2)
+    assert grown.sum() == 9 * 9 and grown[3:12, 3:12].all()
+
+
+def test_restore_uses_the_configured_mask_options():
+    import histdip
+
+    gray = np.zeros((32, 32), np.uint8)
+    gray[8:16, 8:16] = 200
+    gray[25, 25] = 200
+    r = histdip.restore_detailed(gray, method="threshold", threshold=100, background="none",
+                                 mask_min_size=4, mask_grow=1, threshold_smooth=0.0)
+    assert not r.mask[25, 25] and r.mask[7:17, 7:17].all() and r.mask.sum() == 100

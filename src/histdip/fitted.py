@@ -76,7 +76,8 @@ def fit_model(image, config=None, *, progress=False, **overrides):
     prep = _Prepared(image, config)
     t, mask, target = prep.prior(config)
     net, fitted, result, _ = _fit(prep, config, target, mask, progress=progress)
-    record = Restoration(None, config, t, mask, result.iterations, result.stop_reason, result.seconds, [], result.loss).record()
+    record = Restoration(None, config, t, mask, result.iterations, result.stop_reason, result.seconds, [], result.loss,
+                         prep.background_radius).record()
     # The averaged network (when ema is set) is the one restore() predicts with.
     model = fitted if config.output == "eval" else net
     return FittedModel(model, config, 3 if prep.signal.ndim == 3 else 1, record)

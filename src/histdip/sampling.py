@@ -101,9 +101,44 @@ class RandomCrops:
         return inp, tgt, self.weight
 
 
+#: Order in which :func:`predict` adds the eight flips and quarter turns of the square:
+#: the first two, four or eight form a group, so every ensemble is balanced.
+DIHEDRAL_ORDER = (0, 4, 2, 6, 1, 5, 3, 7)
+
+
+def dihedral(x, k):
+    """The ``k``-th (0-7) flip/rotation of the last two axes: ``k // 4`` mirrors, ``k % 4`` quarter turns."""
+    if k >= 4:
+        x = x.flip(-1)
+    return torch.rot90(x, k % 4, dims=(-2, -1))
+
+
+def undo_dihedral(x, k):
+    """Inverse of :func:`dihedral`."""
+    x = torch.rot90(x, -(k % 4), dims=(-2, -1))
+    return x.flip(-1) if k >= 4 else x
+
+
 @torch.no_grad()
-def predict(net, net_input, tile=None, overlap=64, multiple=32):
+def predict(net, net_input, tile=None, overlap=64, multiple=32, ensemble=1):
     """Run ``net`` over the whole input, in overlapping tiles when ``tile`` is set.
+
+    With ``ensemble`` > 1 (2, 4 or 8) the input is also flipped and turned, each result
+    is turned back, and the mean is returned (a self-ensemble: the network is not
+    equivariant, so its errors on the transformed inputs partly cancel). A square
+    multiple of ``multiple`` stays one after a quarter turn.
+    """
+    if ensemble > 1:
+        total = None
+        for k in DIHEDRAL_ORDER[:ensemble]:
+            piece = undo_dihedral(predict(net, dihedral(net_input, k), tile, overlap, multiple), k)
+            total = piece if total is None else total.add_(piece)
+        return total.div_(ensemble)
+    return _predict_tiles(net, net_input, tile, overlap, multiple)
+
+
+def _predict_tiles(net, net_input, tile, overlap, multiple):
+    """:func:`predict` for one orientation.
 
     Each tile keeps only the part of its output that lies at least ``overlap / 2``
     pixels from its inner edges, where the network saw real neighbours rather than its

@@ -27,7 +27,8 @@ from ..io import WRITE_EXTENSIONS, check_output_path
 DEFAULT_OUTDIR = "histdip-output"
 
 #: Config fields settable by a flag: (flag dest, RestoreConfig field).
-CONFIG_FLAGS = ("method", "threshold", "channel", "iterations", "lr", "seed", "device", "noise_model")
+CONFIG_FLAGS = ("method", "threshold", "channel", "background", "background_radius", "iterations", "lr", "seed",
+                "device", "noise_model", "ensemble")
 
 
 def _int_at_least(minimum, name):
@@ -44,6 +45,19 @@ def _int_at_least(minimum, name):
 
 
 _positive_int = _int_at_least(1, "positive integer")
+
+
+def radius_arg(text):
+    """An argparse type: ``auto`` or a positive number of pixels."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    value = float(text)
+    if not value > 0:
+        raise ValueError
+    return value
+
+
+radius_arg.__name__ = "radius (auto or pixels > 0)"
 _non_negative_int = _int_at_least(0, "non-negative integer")
 
 
@@ -62,6 +76,12 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     g.add_argument("--channel", metavar="C", default=None,
                    help=f"plane to restore: {', '.join(CHANNEL_NAMES)} or an index N (default: auto for fast, "
                    "rgb for paper)")
+    g.add_argument("--background", choices=("rolling-ball", "tophat", "none"), default=None,
+                   help="subtract a smooth background before thresholding (default: rolling-ball for fast, "
+                   "none for paper); T then applies to the background-subtracted grey")
+    g.add_argument("--background-radius", type=radius_arg, metavar="PX", default=None,
+                   help="rolling-ball / top-hat radius in pixels, or auto (default: 1.5 x the radius of the "
+                   "larger objects found, 6-64 px)")
     g.add_argument("--iterations", type=_positive_int, metavar="N", default=None, help="fitting steps (the most)")
     g.add_argument("--stop", choices=("noise-level", "plateau", "fixed"), default=None,
                    help="when fitting stops: noise-level (default: once the output differs from the image by "
@@ -70,6 +90,9 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    help="data-fit loss: gaussian (plain MSE, default) or poisson-gaussian (compared after a "
                    "variance-stabilising transform with parameters estimated from the image)")
     g.add_argument("--lr", type=float, metavar="X", default=None, help="Adam learning rate")
+    g.add_argument("--ensemble", type=int, choices=(1, 2, 4, 8), default=None,
+                   help="average the prediction over this many flips/quarter turns of the image (default: "
+                   "the preset's)")
     g.add_argument("--seed", type=int, metavar="S", default=None, help="random seed (default 0)")
     g.add_argument("--device", metavar="D", default=None, help="cpu, cuda, cuda:N, mps or auto (default cpu)")
     return g

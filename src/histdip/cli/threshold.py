@@ -38,6 +38,12 @@ def register(sub):
     p.add_argument("--channel", metavar="C", default="luma",
                    help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
                    "or for inspection only auto, red, green, blue or an index N")
+    p.add_argument("--background", choices=("rolling-ball", "tophat", "none"),
+                   default=PRESETS["fast"]["background"],
+                   help="background subtracted before thresholding, as histdip restore does (default: "
+                   f"{PRESETS['fast']['background']}, the fast preset's; none for the paper preset's T)")
+    p.add_argument("--background-radius", type=options.radius_arg, metavar="PX", default=PRESETS["fast"]["background_radius"],
+                   help="background radius in pixels, or auto (default: %(default)s, from the size of the objects)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--plot", metavar="PATH", default=None, help="histogram PNG to write")
     where.add_argument("--outdir", metavar="DIR", default=None,
@@ -94,7 +100,7 @@ def run(args):
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with options.about(path):
-        gray = threshold_gray(image, channel)
+        gray, radius = threshold_gray(image, channel, args.background, args.background_radius, rule)
         t = threshold_value(gray, rule)
     mask = foreground_mask(gray, t)
     if str(channel).lower() == "auto" and image.ndim == 3:
@@ -104,7 +110,8 @@ def run(args):
         channel = f"auto ({('red', 'green', 'blue')[index] if index < 3 else index})"
     count, total = int(mask.sum()), int(mask.size)
     if plot is not None:
-        title = f"{path.name}: T = {t:.4g} ({method}), channel {channel}"
+        bg = "" if radius is None else f", {args.background} background ({radius:.3g} px) subtracted"
+        title = f"{path.name}: T = {t:.4g} ({method}), channel {channel}{bg}"
         with options.writing(plot):
             histogram_plot(gray, t, plot, title, overwrite=args.overwrite, protect=[path])
     report = {
@@ -112,6 +119,8 @@ def run(args):
         "method": method,
         "channel": channel,
         "threshold": t,
+        "background": args.background,
+        "background_radius": radius,
         "foreground_fraction": count / total,
         "foreground_pixels": count,
         "pixels": total,
@@ -120,25 +129,31 @@ def run(args):
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{path}: T = {t:.4g} ({method}, channel {channel}); foreground (> T) "
+        bg = "" if radius is None else f", {args.background} background of {radius:.3g} px subtracted"
+        print(f"{path}: T = {t:.4g} ({method}, channel {channel}{bg}); foreground (> T) "
               f"{100 * count / total:.2f} % ({count} of {total} pixels)")
         if plot is not None:
             print(f"histogram: {plot}")
     return 0
 
 
-def threshold_gray(image, channel="luma"):
-    """The grey plane on 0-255 to threshold.
+def threshold_gray(image, channel="luma", background="none", radius="auto", rule="yen"):
+    """(grey on 0-255 to threshold, background radius used or None).
 
-    ``'luma'`` (the default) is exactly what ``histdip restore`` thresholds,
-    :func:`histdip.prior.gray_for_threshold` (BT.601 luma of the image mapped to [0, 1]),
-    whatever channel it then fits. Any other channel is for inspection only: its T does
-    not carry over to ``restore``.
+    ``'luma'`` (the default) is exactly what ``histdip restore`` thresholds
+    (:func:`histdip.restoration.threshold_plane`: BT.601 luma of the image mapped to
+    [0, 1], with the same background subtracted and the same smoothing), whatever
+    channel it then fits. Any other channel is for inspection only: its T does not
+    carry over to ``restore``.
     """
+    from ..background import subtract_background
     from ..color import select_channel
     from ..intensity import to_unit
-    from ..prior import gray_for_threshold
+    from ..restoration import threshold_plane
 
+    gray, used = threshold_plane(image, background=background, background_radius=radius, threshold=rule,
+                                 method="threshold")
     if str(channel).lower() in ("luma", "rgb"):
-        return gray_for_threshold(image)
-    return 255.0 * select_channel(to_unit(image), channel)
+        return gray, used
+    plane = select_channel(to_unit(image), channel)
+    return 255.0 * (plane if used is None else subtract_background(plane, background, used)), used

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..config import THRESHOLD_RULES
+from ..background import estimate_background
 from ..errors import ConfigError, InputError
 from ..prior import threshold_value
 
@@ -146,67 +147,6 @@ def denoise_nlm(image, *, seed: int = 0, sigma: float | None = None, h_factor: f
 
 
 # --------------------------------------------------------------------------- pipeline
-def _rolling_ball_background(img: np.ndarray, radius: float, smooth: float = 2.0) -> np.ndarray:
-    """ImageJ-style rolling-ball background of a [0, 1] image.
-
-    The ball has spatial radius ``radius`` pixels and intensity semi-axis
-    ``radius / 255`` (what ImageJ's "Subtract Background" does on 8-bit data). The
-    image is first smoothed with a Gaussian of sigma ``smooth`` (ImageJ smooths with a
-    3x3 mean): a lower envelope of a noisy image sits several noise sigmas too low,
-    and smoothing cuts that bias. As in ImageJ, large balls run on a shrunken image
-    (block means here, factor 2 for radius 10-30, 4 for 30-100, 8 above) and the
-    background is interpolated back up; it never exceeds the smoothed image.
-    """
-    from skimage.restoration import ellipsoid_kernel, rolling_ball
-
-    sm = ndimage.gaussian_filter(img, smooth, mode="reflect") if smooth > 0 else img
-    shrink = 1 if radius <= 10 else 2 if radius <= 30 else 4 if radius <= 100 else 8
-    small = sm
-    if shrink > 1:
-        h, w = img.shape
-        ph, pw = (-h) % shrink, (-w) % shrink
-        padded = np.pad(sm, ((0, ph), (0, pw)), mode="edge")
-        small = padded.reshape(padded.shape[0] // shrink, shrink,
-                               padded.shape[1] // shrink, shrink).mean(axis=(1, 3))
-    r = max(radius / shrink, 1.0)
-    size = 2 * int(np.ceil(r)) + 1
-    kernel = ellipsoid_kernel((size, size), radius / 255.0)
-    bg = rolling_ball(small, kernel=kernel)
-    if shrink > 1:
-        # block centres sit at (shrink - 1) / 2 + shrink * k in full-resolution pixels
-        yy = (np.arange(img.shape[0]) - (shrink - 1) / 2.0) / shrink
-        xx = (np.arange(img.shape[1]) - (shrink - 1) / 2.0) / shrink
-        grid = np.meshgrid(yy, xx, indexing="ij")
-        bg = ndimage.map_coordinates(bg, grid, order=1, mode="nearest")
-    return np.minimum(bg, sm)
-
-
-def estimate_background(image, method: str = "rolling_ball", radius: float = 25.0) -> np.ndarray:
-    """Smooth background estimate of a 2-D image (float64, same shape).
-
-    ``method``: ``"rolling_ball"`` (see :func:`_rolling_ball_background`; the input
-    is Gaussian-smoothed with sigma 2 first), ``"tophat"``
-    (grey opening with a disk of ``radius``: the background of a white top-hat),
-    ``"gaussian"`` (Gaussian blur with sigma = ``radius``; includes some signal), or
-    ``"none"`` (zeros).
-    """
-    img = check_image(image)
-    if radius <= 0:
-        raise ConfigError(f"background radius must be > 0, got {radius}")
-    if method == "rolling_ball":
-        return _rolling_ball_background(img, float(radius))
-    if method == "tophat":
-        from skimage.morphology import disk, opening
-
-        return opening(img, disk(int(round(radius))))
-    if method == "gaussian":
-        return ndimage.gaussian_filter(img, sigma=float(radius), mode="reflect")
-    if method in ("none", None):
-        return np.zeros_like(img)
-    raise ConfigError(f"unknown background method {method!r}; "
-                      "use rolling_ball, tophat, gaussian or none")
-
-
 def _threshold_value(img: np.ndarray, threshold) -> float:
     # A number is a threshold in the image's own [0, 1] units, so it bypasses
     # histdip.prior (whose manual T lives on 0-255); the rules are the same functions.
