@@ -125,8 +125,8 @@ def predict(net, net_input, tile=None, overlap=64, multiple=32, ensemble=1):
 
     With ``ensemble`` > 1 (2, 4 or 8) the input is also flipped and turned, each result
     is turned back, and the mean is returned (a self-ensemble: the network is not
-    equivariant, so its errors on the transformed inputs partly cancel). A square
-    multiple of ``multiple`` stays one after a quarter turn.
+    equivariant, so its errors on the transformed inputs partly cancel). A quarter
+    turn swaps height and width; both stay multiples of ``multiple``.
     """
     if ensemble > 1:
         total = None

@@ -45,6 +45,7 @@ def _int_at_least(minimum, name):
 
 
 _positive_int = _int_at_least(1, "positive integer")
+_non_negative_int = _int_at_least(0, "non-negative integer")
 
 
 def radius_arg(text):
@@ -58,7 +59,6 @@ def radius_arg(text):
 
 
 radius_arg.__name__ = "radius (auto or pixels > 0)"
-_non_negative_int = _int_at_least(0, "non-negative integer")
 
 
 def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
