@@ -76,6 +76,30 @@ def test_noise_level_stopper_stops_when_the_fit_levels_off():
     assert not any(falling.update(10 * k, np.full((8, 8), v)) for k, v in enumerate(values) if v**2 / 0.01 > 1)
 
 
+def test_excess_levelling_keeps_a_fit_near_the_noise_level_going():
+    """Ratio 1.30 -> 1.29 -> ... is 2 % better as a ratio in 3 checks but 10 % better as
+    an excess over the level: ``levelling='excess'`` goes on where ``'ratio'`` stops."""
+    ratios = [2.0, 1.6, 1.4] + [1.30 - 0.01 * k for k in range(12)]
+    stops = {}
+    for levelling in ("ratio", "excess"):
+        stopper = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, tolerance=0.03, patience=3,
+                                    levelling=levelling)
+        steps = [10 * (k + 1) for k, r in enumerate(ratios) if stopper.observe(10 * (k + 1), r)]
+        stops[levelling] = steps[0] if steps else None
+    assert stops["ratio"] is not None and stops["excess"] is None
+
+
+def test_observe_replays_what_update_computes():
+    target = np.zeros((4, 4))
+    live = NoiseLevelStopper(target, np.full((4, 4), 0.01), min_iterations=0, patience=2)
+    replay = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, patience=2)
+    for k, v in enumerate([0.5, 0.4, 0.39, 0.39, 0.39, 0.39]):
+        a = live.update(10 * k, np.full((4, 4), v))
+        b = replay.observe(10 * k, v**2 / 0.01)
+        assert a == b and live.is_best == replay.is_best
+    assert np.allclose(live.history, replay.history)
+
+
 def test_noise_level_stopper_weight_and_no_noise():
     target = np.zeros((4, 4))
     weight = np.zeros((4, 4))
@@ -100,6 +124,9 @@ def test_restore_stops_at_noise_level_and_records_it():
     assert again.iterations == r.iterations and np.array_equal(again.image, r.image)
     # It stopped where the output explains the image down to about its noise.
     assert np.mean((r.image - noisy) ** 2) < 2.0 * 0.08**2
+    # The trace holds the ratio at every check, ending on the one that stopped it.
+    steps = [k for k, _ in r.stop_trace]
+    assert steps == list(range(10, r.iterations + 1, 10)) and r.stop_trace[-1][1] <= 1.0
 
 
 def test_gat_keeps_a_gradient_below_the_offset():

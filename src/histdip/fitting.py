@@ -25,6 +25,9 @@ class FitResult:
     seconds: float
     loss: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
+    #: The stopper's signal at each check, (step, value): the discrepancy ratio for
+    #: the noise-level rule, the relative change for the plateau rule.
+    trace: list = field(default_factory=list)
 
 
 class WeightAverage:
@@ -99,9 +102,9 @@ class NoiseLevelStopper:
     """
 
     def __init__(self, target, variance, weight=None, check_every=10, level=1.0, min_iterations=50,
-                 tolerance=0.03, patience=5):
+                 tolerance=0.03, patience=5, levelling="ratio"):
         self.check_every, self.level, self.min_iterations = check_every, level, min_iterations
-        self.tolerance, self.patience = tolerance, patience
+        self.tolerance, self.patience, self.levelling = tolerance, patience, levelling
         w = np.ones(np.shape(target)) if weight is None else np.asarray(weight, dtype=np.float64)
         self.target = np.asarray(target, dtype=np.float64)
         if self.target.ndim == 3 and w.ndim == 2:
@@ -116,13 +119,21 @@ class NoiseLevelStopper:
         self.best = math.inf
 
     def update(self, step, output):
-        self.is_best = False
         if self.noise <= 0:  # no estimate of the noise here: leave it to the cap
+            self.is_best = False
             return None
         residual = self.weight * (np.asarray(output, dtype=np.float64) - self.target) ** 2
-        ratio = float(residual.sum()) / self.noise
-        if ratio < self.best:
-            self.best, self.is_best = ratio, True
+        return self.observe(step, float(residual.sum()) / self.noise)
+
+    def observe(self, step, ratio):
+        """Take the discrepancy ratio at ``step``; return why to stop, or None.
+
+        Split from :meth:`update` so a recorded trace can be replayed under other
+        settings (scripts/fmd_trajectories.py).
+        """
+        self.is_best = ratio < self.best
+        if self.is_best:
+            self.best = ratio
         self.history.append((step, ratio))
         self.smoothed.append(float(np.mean([r for _, r in self.history[-3:]])))
         if step < self.min_iterations:
@@ -134,11 +145,13 @@ class NoiseLevelStopper:
         # picks up structure (FMD Confocal_BPAE_G_1 stalled at step 90 on a result worse
         # than the input), so the levelling-off test waits twice as long.
         if step >= 2 * self.min_iterations and len(self.smoothed) > self.patience:
-            before = min(self.smoothed[: -self.patience])
-            recent = min(self.smoothed[-self.patience :])
+            floor = self.level if self.levelling == "excess" else 0.0
+            before = min(self.smoothed[: -self.patience]) - floor
+            recent = min(self.smoothed[-self.patience :]) - floor
             if recent > before * (1 - self.tolerance):
+                what = "the excess over" if self.levelling == "excess" else "the ratio to"
                 return (f"noise level: fit levelled off at {ratio:.2f}x the estimated noise variance "
-                        f"(< {self.tolerance:g} better in {self.patience} checks)")
+                        f"({what} it < {self.tolerance:g} better in {self.patience} checks)")
         return None
 
 
@@ -249,6 +262,7 @@ def fit(
         if bar is not None:
             bar.close()
     fitted = average.model if average is not None else net
+    result.trace = list(getattr(stopper, "history", []))
     if best is not None and best[0] != result.iterations:
         fitted.load_state_dict(best[1])
         result.stop_reason += f"; output from step {best[0]}, the closest to the noise level"

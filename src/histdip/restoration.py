@@ -46,6 +46,8 @@ class Restoration:
     loss: list = field(default_factory=list)
     #: The rolling-ball radius used (``background_radius='auto'`` resolved), or None.
     background_radius: float | None = None
+    #: The stopping rule's signal at each check, (step, value); see ``FitResult.trace``.
+    stop_trace: list = field(default_factory=list)
 
     def record(self):
         """The scalars of this run, for the JSON saved beside an output."""
@@ -209,7 +211,7 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
     snaps = [(k, prep.to_input_units(a)) for k, a in result.snapshots]
     return Restoration(
         prep.to_input_units(out), config, t, mask, result.iterations, result.stop_reason,
-        time.perf_counter() - start, snaps, result.loss, prep.background_radius,
+        time.perf_counter() - start, snaps, result.loss, prep.background_radius, result.trace,
     )
 
 
@@ -299,7 +301,7 @@ def _stopping(config, prep, target, mask, net_input):
     stopper = NoiseLevelStopper(
         pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
         None if weight is None else weight[window], s.check_every, s.level, s.min_iterations,
-        s.tolerance, s.patience,
+        s.tolerance, s.patience, s.levelling,
     )
     return stopper, check
 
