@@ -15,7 +15,7 @@ the stop the rule makes in a real run with the same settings.
 Run:
     .venv/bin/python scripts/fmd_trajectories.py record --out traj.json   # 48 frames, ~1 h, 1 thread
     .venv/bin/python scripts/fmd_trajectories.py replay traj.json \\
-        --rule patience=5 --rule patience=10 --rule patience=5,levelling=excess
+        --rule patience=5 --rule patience=10 --rule patience=5,near_level=3,near_patience=20
 """
 
 import argparse
@@ -27,11 +27,23 @@ import numpy as np
 import torch
 
 import histdip
-from histdip.config import RestoreConfig
+from histdip.config import StoppingConfig
 from histdip.fitting import NoiseLevelStopper
 from histdip.metrics import psnr
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fmd-test-mix"
+
+
+def overrides(items):
+    """``FIELD=VALUE`` strings (JSON values; nested sections as JSON objects) to a dict."""
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
 
 
 def record(args):
@@ -45,7 +57,7 @@ def record(args):
         gt = iio.imread(args.data / "gt" / path.name).astype(np.float64)
         r = histdip.restore_detailed(
             noisy, threshold=0, background="none", seed=args.seed, snapshots=10,
-            stopping={"patience": 10_000},
+            stopping={"patience": 10_000}, **overrides(args.set),
         )
         scores = {k: psnr(np.clip(np.round(s), 0, 255), gt, data_range=255) for k, s in r.snapshots}
         rows.append({"frame": path.stem, "trace": r.stop_trace, "psnr": scores, "stop_reason": r.stop_reason})
@@ -58,7 +70,8 @@ def replay_one(row, stopping):
     """(PSNR, steps) of the output the rule ``stopping`` returns on one recorded fit."""
     stopper = NoiseLevelStopper(np.zeros(1), np.ones(1), check_every=stopping.check_every, level=stopping.level,
                                 min_iterations=stopping.min_iterations, tolerance=stopping.tolerance,
-                                patience=stopping.patience, levelling=stopping.levelling)
+                                patience=stopping.patience, near_level=stopping.near_level,
+                                near_patience=stopping.near_patience)
     scores = {int(k): v for k, v in row["psnr"].items()}
     best_step, stop = None, row["trace"][-1][0]
     for step, ratio in row["trace"]:
@@ -73,18 +86,13 @@ def replay_one(row, stopping):
 
 def replay(args):
     data = json.loads(args.record.read_text())
-    base = RestoreConfig(**data["config"]).stopping
+    # A record made by an older histdip may name settings this one no longer has.
+    base = StoppingConfig(**{k: v for k, v in data["config"]["stopping"].items() if k in StoppingConfig.model_fields})
     print(f"{len(data['rows'])} frames; upper bound (best snapshot of each fit): "
           f"{np.mean([max(r['psnr'].values()) for r in data['rows']]):.2f} dB")
     print("| rule | mean PSNR | mean steps | frames `_2`..`_4` |\n|---|---|---|---|")
     for spec in args.rule:
-        changes = {}
-        for item in filter(None, spec.split(",")):
-            key, _, value = item.partition("=")
-            try:
-                changes[key] = json.loads(value)
-            except json.JSONDecodeError:
-                changes[key] = value
+        changes = overrides(filter(None, spec.split(",")))
         stopping = base.model_copy(update=changes)
         results = [replay_one(row, stopping) for row in data["rows"]]
         held = [p for (p, _), row in zip(results, data["rows"]) if not row["frame"].endswith("_1")]
@@ -99,12 +107,14 @@ r.add_argument("--data", type=Path, default=DATA)
 r.add_argument("--frames", choices=["all", "first"], default="all")
 r.add_argument("--seed", type=int, default=0)
 r.add_argument("--threads", type=int, default=1)
+r.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+               help="RestoreConfig override (JSON value), e.g. physics='{\"kind\": \"identity\"}'; repeatable")
 r.add_argument("--out", type=Path, required=True)
 r.set_defaults(run=record)
 q = sub.add_parser("replay")
 q.add_argument("record", type=Path)
 q.add_argument("--rule", action="append", default=[], metavar="FIELD=VALUE,...",
-               help="stopping settings to replay, e.g. patience=5,levelling=excess; repeatable")
+               help="stopping settings to replay, e.g. patience=5,near_level=3,near_patience=20; repeatable")
 q.set_defaults(run=replay)
 args = p.parse_args()
 args.run(args)

@@ -510,3 +510,14 @@ def test_stop_and_noise_model_flags_reach_the_saved_config(tmp_path, capsys):
     assert cfg["stopping"]["rule"] == "fixed" and cfg["noise_model"] == "poisson-gaussian"
     assert cfg["stopping"]["check_every"] == 10  # the rest of the preset's stopping settings kept
     assert record["run"]["stop_reason"].startswith("fixed")
+
+
+@pytest.mark.parametrize("factor, kind", [(1, "identity"), (2, "downsample")])
+def test_downsample_flag_sets_the_forward_model(tmp_path, capsys, factor, kind):
+    src = save_png(tmp_path / "small.png", beads((48, 64)))
+    rc, _, err = cli(capsys, "restore", src, "--iterations", "2", "--downsample", str(factor),
+                     "--outdir", tmp_path / "o", "-q")
+    assert rc == 0, err
+    cfg = json.loads((tmp_path / "o" / "small_histdip.json").read_text())["histdip_config"]
+    assert cfg["physics"]["kind"] == kind and cfg["physics"]["factor"] == factor
+    assert cfg["physics"]["kernel"] == "lanczos2"  # the preset's kernel kept

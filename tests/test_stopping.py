@@ -76,17 +76,20 @@ def test_noise_level_stopper_stops_when_the_fit_levels_off():
     assert not any(falling.update(10 * k, np.full((8, 8), v)) for k, v in enumerate(values) if v**2 / 0.01 > 1)
 
 
-def test_excess_levelling_keeps_a_fit_near_the_noise_level_going():
-    """Ratio 1.30 -> 1.29 -> ... is 2 % better as a ratio in 3 checks but 10 % better as
-    an excess over the level: ``levelling='excess'`` goes on where ``'ratio'`` stops."""
-    ratios = [2.0, 1.6, 1.4] + [1.30 - 0.01 * k for k in range(12)]
-    stops = {}
-    for levelling in ("ratio", "excess"):
-        stopper = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, tolerance=0.03, patience=3,
-                                    levelling=levelling)
-        steps = [10 * (k + 1) for k, r in enumerate(ratios) if stopper.observe(10 * (k + 1), r)]
-        stops[levelling] = steps[0] if steps else None
-    assert stops["ratio"] is not None and stops["excess"] is None
+def test_near_the_noise_level_the_levelling_test_waits_longer():
+    """A fit on a plateau at 1.5x the noise, then falling again: with ``near_patience``
+    it goes on past the plateau; far above the level the short patience still holds."""
+    ratios = [4.0, 3.0, 2.0] + [1.5] * 8 + [1.2, 1.0]
+
+    def first_stop(values, **kw):
+        stopper = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, patience=3, **kw)
+        return next((10 * (k + 1) for k, r in enumerate(values) if stopper.observe(10 * (k + 1), r)), None)
+
+    assert first_stop(ratios) == 90  # levelled off on the plateau
+    reason_step = first_stop(ratios, near_level=2.0, near_patience=10)
+    assert reason_step == 130  # went on and reached the noise level
+    far = [40.0, 30.0, 20.0] + [15.0] * 8
+    assert first_stop(far, near_level=2.0, near_patience=10) == first_stop(far) == 90
 
 
 def test_observe_replays_what_update_computes():

@@ -92,10 +92,10 @@ class StoppingConfig(_Strict):
     #: ``noise-level``: stop once the output's mean squared difference from the target
     #: is at most ``level`` times the image's estimated noise variance.
     level: float = Field(1.0, gt=0)
-    #: ``noise-level``: what must shrink by ``tolerance`` in ``patience`` checks for the
-    #: fit to go on: the ``ratio`` itself, or its ``excess`` over ``level`` (a fit close
-    #: to the noise level then still counts as improving).
-    levelling: Literal["ratio", "excess"] = "ratio"
+    #: ``noise-level``: once the ratio is within ``near_level`` times ``level``, the
+    #: levelling-off test waits ``near_patience`` checks instead of ``patience``.
+    near_level: Optional[float] = Field(None, gt=1)
+    near_patience: Optional[int] = Field(None, ge=1)
 
 
 class RestoreConfig(_Strict):

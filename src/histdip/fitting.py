@@ -102,9 +102,10 @@ class NoiseLevelStopper:
     """
 
     def __init__(self, target, variance, weight=None, check_every=10, level=1.0, min_iterations=50,
-                 tolerance=0.03, patience=5, levelling="ratio"):
+                 tolerance=0.03, patience=5, near_level=None, near_patience=None):
         self.check_every, self.level, self.min_iterations = check_every, level, min_iterations
-        self.tolerance, self.patience, self.levelling = tolerance, patience, levelling
+        self.tolerance, self.patience = tolerance, patience
+        self.near_level, self.near_patience = near_level, near_patience
         w = np.ones(np.shape(target)) if weight is None else np.asarray(weight, dtype=np.float64)
         self.target = np.asarray(target, dtype=np.float64)
         if self.target.ndim == 3 and w.ndim == 2:
@@ -144,14 +145,19 @@ class NoiseLevelStopper:
         # Early in a fit the residual can stall for a few dozen steps before the network
         # picks up structure (FMD Confocal_BPAE_G_1 stalled at step 90 on a result worse
         # than the input), so the levelling-off test waits twice as long.
-        if step >= 2 * self.min_iterations and len(self.smoothed) > self.patience:
-            floor = self.level if self.levelling == "excess" else 0.0
-            before = min(self.smoothed[: -self.patience]) - floor
-            recent = min(self.smoothed[-self.patience :]) - floor
+        patience = self.patience
+        if self.near_level is not None and self.smoothed[-1] <= self.near_level * self.level:
+            # Close to the noise level the fit is in its last stretch: on FMD frames the
+            # ratio falls from 2 to 1 in long steps with plateaus between them, and each
+            # step is worth 0.5-1 dB (docs/stopping.md); far above it (a thresholded photo,
+            # whose high-resolution noise the x4 model never fits) waiting only costs time.
+            patience = self.near_patience or self.patience
+        if step >= 2 * self.min_iterations and len(self.smoothed) > patience:
+            before = min(self.smoothed[:-patience])
+            recent = min(self.smoothed[-patience:])
             if recent > before * (1 - self.tolerance):
-                what = "the excess over" if self.levelling == "excess" else "the ratio to"
                 return (f"noise level: fit levelled off at {ratio:.2f}x the estimated noise variance "
-                        f"({what} it < {self.tolerance:g} better in {self.patience} checks)")
+                        f"(< {self.tolerance:g} better in {patience} checks)")
         return None
 
 

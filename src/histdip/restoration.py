@@ -301,7 +301,7 @@ def _stopping(config, prep, target, mask, net_input):
     stopper = NoiseLevelStopper(
         pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
         None if weight is None else weight[window], s.check_every, s.level, s.min_iterations,
-        s.tolerance, s.patience, s.levelling,
+        s.tolerance, s.patience, s.near_level, s.near_patience,
     )
     return stopper, check
 

@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import typing
 from pathlib import Path
 
 from ..color import CHANNEL_NAMES
+from ..config import RestoreConfig
 from ..restoration import resolve_config
 from ..errors import ConfigError, HistdipError, InputError
 from ..io import WRITE_EXTENSIONS, check_output_path
 
 #: Folder written to when neither ``-o`` nor ``--outdir`` is given (relative to the cwd).
 DEFAULT_OUTDIR = "histdip-output"
+
+#: The background subtractions the threshold prior offers, as the config spells them.
+BACKGROUNDS = typing.get_args(RestoreConfig.model_fields["background"].annotation)
 
 #: Config fields settable by a flag: (flag dest, RestoreConfig field).
 CONFIG_FLAGS = ("method", "threshold", "channel", "background", "background_radius", "iterations", "lr", "seed",
@@ -76,7 +81,7 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     g.add_argument("--channel", metavar="C", default=None,
                    help=f"plane to restore: {', '.join(CHANNEL_NAMES)} or an index N (default: auto for fast, "
                    "rgb for paper)")
-    g.add_argument("--background", choices=("rolling-ball", "tophat", "none"), default=None,
+    g.add_argument("--background", choices=BACKGROUNDS, default=None,
                    help="subtract a smooth background before thresholding (default: rolling-ball for fast, "
                    "none for paper); T then applies to the background-subtracted grey")
     g.add_argument("--background-radius", type=radius_arg, metavar="PX", default=None,
@@ -86,6 +91,9 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     g.add_argument("--stop", choices=("noise-level", "plateau", "fixed"), default=None,
                    help="when fitting stops: noise-level (default: once the output differs from the image by "
                    "its estimated noise, or the fit levels off), plateau, or fixed (all --iterations; paper)")
+    g.add_argument("--downsample", type=_positive_int, metavar="F", default=None,
+                   help="forward model: the output is compared with the image after F x downsampling "
+                   "(default 4, the paper's; 1 compares at full resolution)")
     g.add_argument("--noise-model", choices=("gaussian", "poisson-gaussian"), default=None,
                    help="data-fit loss: gaussian (plain MSE, default) or poisson-gaussian (compared after a "
                    "variance-stabilising transform with parameters estimated from the image)")
@@ -108,6 +116,9 @@ def config_from_args(args):
     overrides = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name, None) is not None}
     if getattr(args, "stop", None):
         overrides["stopping"] = {"rule": args.stop}  # merged into the preset's stopping settings
+    if getattr(args, "downsample", None):
+        factor = args.downsample
+        overrides["physics"] = {"kind": "identity" if factor == 1 else "downsample", "factor": factor}
     if getattr(args, "config", None) and getattr(args, "preset", None):
         raise ConfigError("give --preset or --config, not both (each sets every setting)")
     return resolve_config(getattr(args, "config", None), preset=getattr(args, "preset", None), **overrides)

@@ -38,7 +38,7 @@ def register(sub):
     p.add_argument("--channel", metavar="C", default="luma",
                    help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
                    "or for inspection only auto, red, green, blue or an index N")
-    p.add_argument("--background", choices=("rolling-ball", "tophat", "none"),
+    p.add_argument("--background", choices=options.BACKGROUNDS,
                    default=PRESETS["fast"]["background"],
                    help="background subtracted before thresholding, as histdip restore does (default: "
                    f"{PRESETS['fast']['background']}, the fast preset's; none for the paper preset's T)")
