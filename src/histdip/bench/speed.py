@@ -250,7 +250,8 @@ def _cli(args):
 
 
 def _default_photo():
-    for root in (Path.cwd(), Path("/work/shared")):
+    # The data folder beside a checkout (../shared/data), or one in the working directory.
+    for root in (Path.cwd(), Path(__file__).resolve().parents[3].parent / "shared"):
         p = root / "data" / "smartphone-beads" / "a.png"
         if p.exists():
             return p
