@@ -166,3 +166,15 @@ def test_fit_ends_on_the_weights_the_stopper_rated_best():
     assert float(fitted.weight.detach()) == pytest.approx(stopper.weights[2])
     assert float(fitted.weight.detach()) != pytest.approx(stopper.weights[4])
     assert result.stop_reason.endswith("output from step 2, the closest to the noise level")
+
+
+def test_an_all_zero_output_is_not_levelled_off():
+    """A fit stuck at an all-zero output keeps going (it may still start); the same
+    ratios from a non-zero output stop on the levelling-off test."""
+    target = np.zeros((4, 4))
+    target[0, 0] = 1.0
+    stuck = NoiseLevelStopper(target, np.full((4, 4), 0.01), min_iterations=0, patience=3)
+    assert not any(stuck.update(10 * k, np.zeros((4, 4))) for k in range(1, 20))
+    moving = NoiseLevelStopper(target, np.full((4, 4), 0.01), min_iterations=0, patience=3)
+    out = np.full((4, 4), 1e-3)
+    assert any(moving.update(10 * k, out) for k in range(1, 20))
