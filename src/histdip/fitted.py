@@ -16,7 +16,7 @@ from .config import RestoreConfig
 from .devices import resolve_device
 from .errors import ConfigError, InputError
 from .networks import SkipNet
-from .restoration import Restoration, _fit, _network_input, _predict, _Prepared, resolve_config
+from .restoration import Restoration, _fit, _memory_format, _network_input, _predict, _Prepared, resolve_config
 
 
 @dataclass
@@ -59,7 +59,8 @@ class FittedModel:
             config = config.replace(device=device)
         net = SkipNet(config.input_channels, data["out_channels"], config.network)
         net.load_state_dict(data["state_dict"])
-        return cls(net.to(resolve_device(config.device)), config, data["out_channels"], data["fit_record"])
+        net = net.to(resolve_device(config.device), memory_format=_memory_format(config))
+        return cls(net, config, data["out_channels"], data["fit_record"])
 
 
 def fit_model(image, config=None, *, progress=False, **overrides):

@@ -218,11 +218,19 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
 def _network_input(prep, config, device):
     if config.input == "image":
         plane = prep.gray / 255.0
-        x = to_tensor(pad(plane, prep.amounts), device)
-        return x.repeat(1, config.input_channels, 1, 1)
-    g = torch.Generator().manual_seed(config.seed)
-    h, w = pad(prep.gray, prep.amounts).shape
-    return (0.1 * torch.rand((1, config.input_channels, h, w), generator=g)).to(device)
+        x = to_tensor(pad(plane, prep.amounts), device).repeat(1, config.input_channels, 1, 1)
+    else:
+        g = torch.Generator().manual_seed(config.seed)
+        h, w = pad(prep.gray, prep.amounts).shape
+        x = (0.1 * torch.rand((1, config.input_channels, h, w), generator=g)).to(device)
+    return x.contiguous(memory_format=_memory_format(config))
+
+
+def _memory_format(config):
+    # Same arithmetic, activations stored pixel by pixel: faster convolutions on CPUs.
+    # A fitted network applied later must use the same layout, or it differs in the
+    # last bits (a different convolution kernel).
+    return torch.channels_last if config.channels_last else torch.contiguous_format
 
 
 def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
@@ -231,11 +239,8 @@ def _fit(prep, config, target, mask, *, progress=False, snapshot_every=0):
     physics = build_physics(config.physics).to(device)
     out_channels = 3 if prep.signal.ndim == 3 else 1
     net = SkipNet(config.input_channels, out_channels, config.network).to(device)
+    net = net.to(memory_format=_memory_format(config))
     net_input = _network_input(prep, config, device)
-    if config.channels_last:
-        # Same arithmetic, activations stored pixel by pixel: faster convolutions on CPUs.
-        net = net.to(memory_format=torch.channels_last)
-        net_input = net_input.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
         if config.mask_resampling == "lr" and config.method == "hist-dip":
             photo = physics(to_tensor(pad(prep.signal, prep.amounts), device))
