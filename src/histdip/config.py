@@ -354,8 +354,8 @@ PRESETS = {
         output="eval",
         mask_resampling="hr",
         tile=1024,
-        # Same arithmetic, activations stored pixel by pixel: 0.72x the time per step on
-        # this CPU (docs/benchmarks.md).
+        # Same arithmetic, activations stored pixel by pixel: 0.72-0.85x the time per step
+        # on this CPU (docs/benchmarks.md).
         channels_last=True,
         # Levelling off: 3 checks far above the noise level (a thresholded photo, whose
         # fit creeps down at 5-20x it: 190 steps on a.png against 430 with 5), 20 checks

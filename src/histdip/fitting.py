@@ -91,7 +91,8 @@ class NoiseLevelStopper:
       checks, to calm the crop-to-crop jitter) has not fallen by ``tolerance``
       (relative) in ``patience`` checks: the fit has levelled off above the noise
       (a thresholded target, or a network that cannot follow every detail), and
-      more steps only cost time.
+      more steps only cost time. Within ``near_level`` times the level that test waits
+      ``near_patience`` checks instead; an all-zero output never counts as levelled off.
 
     Parameters
     ----------
@@ -151,7 +152,7 @@ class NoiseLevelStopper:
             # Close to the noise level the fit is in its last stretch: on FMD frames the
             # ratio falls from 2 to 1 in long steps with plateaus between them, and each
             # step is worth 0.5-1 dB (docs/stopping.md); far above it (a thresholded photo,
-            # whose high-resolution noise the x4 model never fits) waiting only costs time.
+            # whose fine noise the downsampling model never fits) waiting only costs time.
             patience = self.near_patience or self.patience
         # An all-zero output has not levelled off, it has not started (or has collapsed):
         # on a sparse 64 px filament scene the fit sat at zero for 200 steps at lr 6e-3,
