@@ -49,6 +49,11 @@ class WeightAverage:
             avg.copy_(cur)
 
 
+def _is_flat(output):
+    """An all-zero output: a fit that has not started or has collapsed, never converged."""
+    return not np.abs(output).max() > 1e-6
+
+
 class PlateauStopper:
     """Stop when the output stops changing: no clean reference needed.
 
@@ -68,7 +73,7 @@ class PlateauStopper:
             change = np.linalg.norm(output - self.previous) / max(np.linalg.norm(output), 1e-12)
             self.history.append((step, float(change)))
             # An output that has collapsed to zero is stuck, not converged.
-            settled = change < self.tolerance and np.abs(output).max() > 1e-6
+            settled = change < self.tolerance and not _is_flat(output)
             self.calm = self.calm + 1 if settled else 0
         self.previous = output
         if step >= self.min_iterations and self.calm >= self.patience:
@@ -126,7 +131,7 @@ class NoiseLevelStopper:
             return None
         output = np.asarray(output, dtype=np.float64)
         residual = self.weight * (output - self.target) ** 2
-        return self.observe(step, float(residual.sum()) / self.noise, flat=not np.abs(output).max() > 1e-6)
+        return self.observe(step, float(residual.sum()) / self.noise, flat=_is_flat(output))
 
     def observe(self, step, ratio, flat=False):
         """Take the discrepancy ratio at ``step``; return why to stop, or None.
