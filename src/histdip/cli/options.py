@@ -93,7 +93,8 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    "its estimated noise, or the fit levels off), plateau, or fixed (all --iterations; paper)")
     g.add_argument("--downsample", type=_positive_int, metavar="F", default=None,
                    help="forward model: the output is compared with the image after F x downsampling "
-                   "(default 4, the paper's; 1 compares at full resolution)")
+                   "(default: the preset's, 2 for fast and 4, the paper's, for paper; 1 compares at full "
+                   "resolution)")
     g.add_argument("--noise-model", choices=("gaussian", "poisson-gaussian"), default=None,
                    help="data-fit loss: gaussian (plain MSE, default) or poisson-gaussian (compared after a "
                    "variance-stabilising transform with parameters estimated from the image)")
