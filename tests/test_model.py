@@ -146,3 +146,41 @@ def test_plateau_stopper_does_not_take_a_dead_output_for_convergence():
     live = np.ones((8, 8))
     results = [stopper.update(k, live) for k in range(10, 14)]
     assert results[-1] is not None and results[-1].startswith("plateau")
+
+
+def test_adam_gives_torch_adams_bits():
+    from histdip.optim import Adam
+
+    torch.manual_seed(0)
+    cfg = NetworkConfig(channels_down=[8, 8], channels_up=[8, 8], channels_skip=[2, 2], norm="none")
+    nets = [SkipNet(1, 1, cfg), SkipNet(1, 1, cfg)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    opts = [Adam(nets[0].parameters(), lr=6e-3), torch.optim.Adam(nets[1].parameters(), lr=6e-3)]
+    x, y = torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32)
+    for _ in range(15):
+        for net, opt in zip(nets, opts):
+            opt.zero_grad()
+            ((net(x) - y) ** 2).mean().backward()
+            opt.step()
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        assert torch.equal(a, b)
+
+
+def test_adam_rejects_nothing_to_fit():
+    from histdip.optim import Adam
+
+    with pytest.raises(ValueError, match="no parameters"):
+        Adam([torch.nn.Parameter(torch.zeros(2), requires_grad=False)], lr=1e-3)
+
+
+def test_a_restoration_does_not_import_torch_dynamo():
+    # torch.optim's first step imports torch._dynamo (seconds per process); the fit's own
+    # Adam must keep that cost out of every restoration.
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, histdip; img = np.zeros((64, 64), np.uint8); img[20:30, 20:30] = 200; "
+            "histdip.restore(img, iterations=3, threshold=100); print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .optim import Adam
+
 
 @dataclass
 class FitResult:
@@ -224,7 +226,7 @@ def fit(
     rates its checks (``is_best``, as :class:`NoiseLevelStopper`), that model carries the
     weights of the best-rated check when the fit did not stop on it.
     """
-    optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+    optimiser = Adam(net.parameters(), lr=lr)
     average = WeightAverage(net, ema) if ema else None
     result = FitResult(iterations=0, stop_reason=(
             f"fixed: ran all {iterations} iterations" if stopper is None
@@ -240,7 +242,7 @@ def fit(
     try:
         for step in range(1, iterations + 1):
             inp, target, weight = sampler(step)
-            optimiser.zero_grad(set_to_none=True)
+            optimiser.zero_grad()
             out = net(inp)
             value = loss(physics(out), target, weight)
             value.backward()
