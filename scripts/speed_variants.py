@@ -1,6 +1,7 @@
 """Do channels-last memory, bf16 autocast or torch.compile speed up the fast preset's
 fitting step on this CPU?  Times one Adam step of the default network on the default
-batch (4 crops of 128 x 128 through the x4 forward model), each variant interleaved
+batch (4 crops of 128 x 128 through the preset's forward model; 'cl+' variants are
+channels-last with bf16, 3 crops or 96 px crops), each variant interleaved
 with the plain fp32 reference in the same process, and prints medians and ratios.
 
 Run: .venv/bin/python scripts/speed_variants.py [--rounds 7] [--steps 20] [--threads 1]
@@ -37,22 +38,25 @@ def make(variant):
     torch.manual_seed(0)
     net = SkipNet(cfg.input_channels, 1, cfg.network)
     physics = build_physics(cfg.physics)
-    inp = x
-    if variant == "channels_last":
+    inp, target = x, y
+    if variant.startswith("cl+"):  # the fast preset's batch, fewer / smaller crops
+        n, crop = {"cl+3 crops": (3, size), "cl+96 px crops": (batch, 96)}.get(variant, (batch, size))
+        inp, target = x[:n, :, :crop, :crop], y[:n, :, :crop // cfg.physics.factor, :crop // cfg.physics.factor]
+    if variant == "channels_last" or variant.startswith("cl+"):
         net = net.to(memory_format=torch.channels_last)
-        inp = x.contiguous(memory_format=torch.channels_last)
+        inp = inp.contiguous(memory_format=torch.channels_last)
     model = torch.compile(net) if variant == "compile" else net
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        if variant == "bf16":
+        if variant in ("bf16", "cl+bf16"):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 out = model(inp)
             out = out.float()
         else:
             out = model(inp)
-        loss = mse(physics(out), y)
+        loss = mse(physics(out), target)
         loss.backward()
         opt.step()
         return float(loss.detach())
@@ -60,7 +64,7 @@ def make(variant):
     return step
 
 
-variants = ["fp32", "channels_last", "bf16"] + ([] if args.no_compile else ["compile"])
+variants = ["fp32", "channels_last", "bf16", "cl+bf16", "cl+3 crops", "cl+96 px crops"] + ([] if args.no_compile else ["compile"])
 steps = {}
 for v in variants:
     t = time.perf_counter()

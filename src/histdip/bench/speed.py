@@ -63,6 +63,29 @@ def _timed(fn, repeats):
     return times
 
 
+def _command_seconds(path, threads, repeats, threshold=None, iterations=None):
+    """Wall-clock of ``histdip restore PATH`` in a fresh interpreter, ``repeats`` times."""
+    import subprocess
+    import sys
+    import tempfile
+
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "histdip", "restore", str(path), "--outdir", out, "--quiet"]
+            if threshold is not None:
+                cmd += ["--threshold", str(threshold)]
+            if iterations is not None:
+                cmd += ["--iterations", str(iterations)]
+            start = time.perf_counter()
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            times.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise RuntimeError(f"histdip restore failed: {done.stderr.strip().splitlines()[-1:]}")
+    return times
+
+
 def _load_photo(path):
     from PIL import Image
 
@@ -104,7 +127,7 @@ def _upscale(image, shape):
 
 
 def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, large=True,
-                        large_shape=(4000, 3000), threshold=None, progress=print):
+                        large_shape=(4000, 3000), threshold=None, iterations=None, progress=print):
     """Time the fast preset and its peers on ``images`` (paths or arrays) in one process.
 
     Parameters
@@ -122,6 +145,8 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
         Also time the 12 MP case (in a child process, for its own peak memory).
     threshold : float or str, optional
         Threshold for histdip (default: the preset's rule).
+    iterations : int, optional
+        Cap on the fast preset's steps (a smoke test's; default: the preset's own).
 
     Returns
     -------
@@ -137,6 +162,7 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
     rows = {}
     notes = {}
     kw = {} if threshold is None else {"threshold": threshold}
+    fast_kw = dict(kw, **({} if iterations is None else {"iterations": iterations}))
 
     def add(name, seconds, note=""):
         rows.setdefault(name, []).extend(seconds)
@@ -149,7 +175,7 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
     for img in arrays:
         green = img[..., 1] / 255.0 if img.ndim == 3 else img / 255.0
         add("histdip fast preset (fit + predict)",
-            _timed(lambda: iters.append(restore_detailed(img, **kw).iterations), repeats))
+            _timed(lambda: iters.append(restore_detailed(img, **fast_kw).iterations), repeats))
         try:
             from ..peers.bm3d import denoise_bm3d
 
@@ -167,6 +193,10 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
             add("scikit-image NLM", _timed(lambda: denoise_nl_means(
                 green, h=0.8 * estimate_sigma(green), sigma=estimate_sigma(green), fast_mode=True), repeats))
     notes["histdip fast preset (fit + predict)"] = f"iterations used: {sorted(set(iters))}"
+    if not isinstance(images[0], np.ndarray):
+        name = "histdip restore command (new process: start-up, read, fit, write)"
+        add(name, _command_seconds(images[0], torch.get_num_threads(), repeats, threshold, iterations))
+        notes[name] = f"first photo only; OMP_NUM_THREADS={torch.get_num_threads()}"
 
     # Paper preset: a few steps on the first photo, extrapolated to its 2000 iterations.
     img = arrays[0]
