@@ -68,10 +68,7 @@ def record(args):
 
 def replay_one(row, stopping):
     """(PSNR, steps) of the output the rule ``stopping`` returns on one recorded fit."""
-    stopper = NoiseLevelStopper(np.zeros(1), np.ones(1), check_every=stopping.check_every, level=stopping.level,
-                                min_iterations=stopping.min_iterations, tolerance=stopping.tolerance,
-                                patience=stopping.patience, near_level=stopping.near_level,
-                                near_patience=stopping.near_patience)
+    stopper = NoiseLevelStopper.from_config(stopping, np.zeros(1), np.ones(1))
     scores = {int(k): v for k, v in row["psnr"].items()}
     best_step, stop = None, row["trace"][-1][0]
     for step, ratio in row["trace"]:

@@ -178,3 +178,14 @@ def test_an_all_zero_output_is_not_levelled_off():
     moving = NoiseLevelStopper(target, np.full((4, 4), 0.01), min_iterations=0, patience=3)
     out = np.full((4, 4), 1e-3)
     assert any(moving.update(10 * k, out) for k in range(1, 20))
+
+
+def test_noise_level_stopper_takes_every_setting_from_its_config():
+    from histdip.config import StoppingConfig
+    from histdip.fitting import NoiseLevelStopper
+
+    cfg = StoppingConfig(rule="noise-level", check_every=7, level=1.5, min_iterations=21, tolerance=0.05,
+                         patience=4, near_level=3.0, near_patience=9)
+    st = NoiseLevelStopper.from_config(cfg, np.zeros((4, 4)), np.ones((4, 4)))
+    assert (st.check_every, st.level, st.min_iterations, st.tolerance, st.patience, st.near_level,
+            st.near_patience) == (7, 1.5, 21, 0.05, 4, 3.0, 9)

@@ -127,6 +127,14 @@ class NoiseLevelStopper:
         self.is_best = False
         self.best = math.inf
 
+    @classmethod
+    def from_config(cls, stopping, target, variance, weight=None):
+        """The stopper a :class:`histdip.config.StoppingConfig` describes, on this window."""
+        return cls(target, variance, weight, check_every=stopping.check_every, level=stopping.level,
+                   min_iterations=stopping.min_iterations, tolerance=stopping.tolerance,
+                   patience=stopping.patience, near_level=stopping.near_level,
+                   near_patience=stopping.near_patience)
+
     def update(self, step, output):
         if self.noise <= 0:  # no estimate of the noise here: leave it to the cap
             self.is_best = False

@@ -303,10 +303,9 @@ def _stopping(config, prep, target, mask, net_input):
         variance = noise_variance_map(signal)
     else:
         variance = np.stack([noise_variance_map(signal[..., c]) for c in range(signal.shape[-1])], axis=-1)
-    stopper = NoiseLevelStopper(
-        pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
-        None if weight is None else weight[window], s.check_every, s.level, s.min_iterations,
-        s.tolerance, s.patience, s.near_level, s.near_patience,
+    stopper = NoiseLevelStopper.from_config(
+        s, pad(target, prep.amounts)[window], pad(variance, prep.amounts)[window],
+        None if weight is None else weight[window],
     )
     return stopper, check
 
