@@ -82,7 +82,8 @@ def _command_seconds(path, threads, repeats, threshold=None, iterations=None):
             done = subprocess.run(cmd, env=env, capture_output=True, text=True)
             times.append(time.perf_counter() - start)
             if done.returncode != 0:
-                raise RuntimeError(f"histdip restore failed: {done.stderr.strip().splitlines()[-1:]}")
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                raise RuntimeError(f"histdip restore failed on {path}: {last}")
     return times
 
 
