@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import histdip
+from histdip.config import parse_assignments
 from histdip.metrics import psnr
 from histdip.peers import PEERS
 
@@ -37,13 +38,7 @@ p.add_argument("--threads", type=int, default=1)
 p.add_argument("--out", type=Path, default=None)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
-overrides = {"threshold": 0}
-for item in args.set:
-    key, _, value = item.partition("=")
-    try:
-        overrides[key] = json.loads(value)
-    except json.JSONDecodeError:
-        overrides[key] = value
+overrides = {"threshold": 0, **parse_assignments(args.set)}
 frames = sorted((args.data / "raw").glob("*_1.png" if args.frames == "first" else "*.png"))
 if not frames:
     raise SystemExit(f"no FMD frames under {args.data / 'raw'}")

@@ -27,23 +27,11 @@ import numpy as np
 import torch
 
 import histdip
-from histdip.config import StoppingConfig
+from histdip.config import StoppingConfig, parse_assignments
 from histdip.fitting import NoiseLevelStopper
 from histdip.metrics import psnr
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fmd-test-mix"
-
-
-def overrides(items):
-    """``FIELD=VALUE`` strings (JSON values; nested sections as JSON objects) to a dict."""
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 def record(args):
@@ -57,7 +45,7 @@ def record(args):
         gt = iio.imread(args.data / "gt" / path.name).astype(np.float64)
         r = histdip.restore_detailed(
             noisy, threshold=0, background="none", seed=args.seed, snapshots=10,
-            stopping={"patience": 10_000}, **overrides(args.set),
+            stopping={"patience": 10_000}, **parse_assignments(args.set),
         )
         scores = {k: psnr(np.clip(np.round(s), 0, 255), gt, data_range=255) for k, s in r.snapshots}
         rows.append({"frame": path.stem, "trace": r.stop_trace, "psnr": scores, "stop_reason": r.stop_reason})
@@ -89,7 +77,7 @@ def replay(args):
           f"{np.mean([max(r['psnr'].values()) for r in data['rows']]):.2f} dB")
     print("| rule | mean PSNR | mean steps | frames `_2`..`_4` |\n|---|---|---|---|")
     for spec in args.rule:
-        changes = overrides(filter(None, spec.split(",")))
+        changes = parse_assignments(filter(None, spec.split(",")))
         stopping = base.model_copy(update=changes)
         results = [replay_one(row, stopping) for row in data["rows"]]
         held = [p for (p, _), row in zip(results, data["rows"]) if not row["frame"].endswith("_1")]

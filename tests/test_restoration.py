@@ -146,3 +146,13 @@ def test_saved_config_reproduces_the_result(tmp_path):
     r1.config.save(tmp_path / "c.json")
     r2 = histdip.restore_detailed(rgb, config=tmp_path / "c.json")
     np.testing.assert_array_equal(r1.image, r2.image)
+
+
+def test_parse_assignments_reads_json_values_and_refuses_a_missing_equals_sign():
+    from histdip.config import parse_assignments
+    from histdip.errors import ConfigError
+
+    assert parse_assignments(["lr=0.006", "background=none", 'physics={"factor": 1}', "tile=null"]) == {
+        "lr": 0.006, "background": "none", "physics": {"factor": 1}, "tile": None}
+    with pytest.raises(ConfigError, match="FIELD=VALUE"):
+        parse_assignments(["lr"])

@@ -271,6 +271,29 @@ class RestoreConfig(_Strict):
             raise ConfigError(f"{path}: {_one_line(err)}") from None
 
 
+def parse_assignments(items):
+    """``FIELD=VALUE`` strings to a dict of :class:`RestoreConfig` overrides.
+
+    A value is read as JSON when it parses (numbers, ``null``, nested sections as JSON
+    objects: ``physics={"factor": 1}``), else kept as a string (``background=none``).
+
+    Examples
+    --------
+    >>> parse_assignments(["lr=0.006", "background=none", 'physics={"factor": 1}'])
+    {'lr': 0.006, 'background': 'none', 'physics': {'factor': 1}}
+    """
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"expected FIELD=VALUE, got {item!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 def _one_line(err: ValidationError):
     first = err.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "config"
