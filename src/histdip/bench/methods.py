@@ -54,7 +54,14 @@ def _histdip_call(img, item, settings, seed, **kw):
         over.setdefault("channel", "rgb")
     elif over.get("preset") == "paper":
         over.setdefault("channel", "auto")
-    return np.asarray(histdip.restore(img, threshold=item.threshold, seed=seed, **over), np.float64)
+    threshold = item.threshold
+    if (over.get("preset", "fast") == "fast" and over.get("background", "rolling-ball") != "none"
+            and isinstance(threshold, (int, float))):
+        # A hand T (the paper's, on phone photos) lives on the raw grey; the fast preset
+        # thresholds the background-subtracted grey, where that number means nothing
+        # (T = 125 there leaves no pixel): it keeps its own rule.
+        threshold = None
+    return np.asarray(histdip.restore(img, threshold=threshold, seed=seed, **over), np.float64)
 
 
 def _care_training(settings, seed):
