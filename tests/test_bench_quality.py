@@ -143,3 +143,22 @@ def test_register_quality_parses():
     args = parser.parse_args(["quality", "--quick", "--outdir", "x", "--methods", "gaussian", "histdip",
                               "--datasets", "sim-beads"])
     assert args.quick and args.methods == ["gaussian", "histdip"] and callable(args.func)
+
+
+def test_fast_preset_keeps_its_own_threshold_when_an_item_carries_a_raw_grey_hand_t():
+    # A phone item's hand T (the paper's) lives on the raw grey; on the fast preset's
+    # background-subtracted grey the same number can leave no pixel at all.
+    from types import SimpleNamespace
+
+    from histdip.bench.methods import _histdip_call
+
+    yy, xx = np.mgrid[:96, :96]
+    img = (120 + 40 * np.exp(-((yy - 48) ** 2 + (xx - 48) ** 2) / 20.0)).astype(np.uint8)  # glow + one bead
+    item = SimpleNamespace(threshold=150.0)
+    out = _histdip_call(img, item, Settings(), 0, method="threshold")
+    assert out.max() > 0
+    import histdip
+    from histdip.errors import NoSignalError
+
+    with pytest.raises(NoSignalError):  # what the bench used to do: the hand T on the subtracted grey
+        histdip.restore(img, method="threshold", threshold=150.0)
