@@ -84,7 +84,9 @@ def resolve_config(config=None, **overrides):
 class _Prepared:
     """The image brought to [0, 1], its working plane, grey for the threshold, padding."""
 
-    def __init__(self, image, config):
+    def __init__(self, image, config, *, fit=True):
+        # fit=False: only the grey for T is wanted (``histdip threshold``); a colour
+        # image's fitted plane is then left out (signal None: one rolling ball less).
         image = validate_image(image)
         self.lo, self.hi = intensity_range(image)
         self.signal = select_channel(to_unit(image), config.channel)
@@ -97,10 +99,11 @@ class _Prepared:
             if radius == "auto":
                 radius = auto_background_radius(image, smooth=config.threshold_smooth)
             self.background_radius = float(radius)
-            self.signal = subtract_background(self.signal, config.background, radius)
             if image.ndim == 2:
+                self.signal = subtract_background(self.signal, config.background, radius)
                 self.gray = 255.0 * self.signal  # a grey image is its own luma: subtract once
             else:
+                self.signal = subtract_background(self.signal, config.background, radius) if fit else None
                 self.gray = gray_for_threshold(image, config.background, radius)
         else:
             self.gray = gray_for_threshold(image)
@@ -145,7 +148,7 @@ def threshold_plane(image, config=None, **overrides):
     radius : float or None
         The background radius used (``'auto'`` resolved), None without subtraction.
     """
-    prep = _Prepared(image, resolve_config(config, **overrides))
+    prep = _Prepared(image, resolve_config(config, **overrides), fit=False)
     return prep.gray, prep.background_radius
 
 
