@@ -99,12 +99,10 @@ class _Prepared:
             if radius == "auto":
                 radius = auto_background_radius(image, smooth=config.threshold_smooth)
             self.background_radius = float(radius)
-            if image.ndim == 2:
-                self.signal = subtract_background(self.signal, config.background, radius)
-                self.gray = 255.0 * self.signal  # a grey image is its own luma: subtract once
-            else:
-                self.signal = subtract_background(self.signal, config.background, radius) if fit else None
-                self.gray = gray_for_threshold(image, config.background, radius)
+            grey_image = image.ndim == 2
+            self.signal = subtract_background(self.signal, config.background, radius) if fit or grey_image else None
+            # A grey image is its own luma: subtract once.
+            self.gray = 255.0 * self.signal if grey_image else gray_for_threshold(image, config.background, radius)
         else:
             self.gray = gray_for_threshold(image)
         if config.threshold_smooth > 0:

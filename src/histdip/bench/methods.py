@@ -40,6 +40,7 @@ class Skip(Exception):
 
 def _histdip_call(img, item, settings, seed, **kw):
     import histdip
+    from ..restoration import resolve_config
 
     h, w = img.shape[:2]
     over = dict(kw)
@@ -55,11 +56,10 @@ def _histdip_call(img, item, settings, seed, **kw):
     elif over.get("preset") == "paper":
         over.setdefault("channel", "auto")
     threshold = item.threshold
-    if (over.get("preset", "fast") == "fast" and over.get("background", "rolling-ball") != "none"
-            and isinstance(threshold, (int, float))):
-        # A hand T (the paper's, on phone photos) lives on the raw grey; the fast preset
-        # thresholds the background-subtracted grey, where that number means nothing
-        # (T = 125 there leaves no pixel): it keeps its own rule.
+    if isinstance(threshold, (int, float)) and resolve_config(**over).background != "none":
+        # A hand T (the paper's, on phone photos) lives on the raw grey; a preset that
+        # thresholds the background-subtracted grey (the fast one) finds no meaning in
+        # that number (T = 125 there leaves no pixel): it keeps its own rule.
         threshold = None
     return np.asarray(histdip.restore(img, threshold=threshold, seed=seed, **over), np.float64)
 
