@@ -115,6 +115,25 @@ def test_random_crops_line_up_with_the_low_resolution_target():
     torch.testing.assert_close(physics(inp)[..., 4:-4, 4:-4], tgt[..., 4:-4, 4:-4], rtol=1e-4, atol=1e-2)
 
 
+def test_crop_loss_margin_skips_inner_crop_edges_only():
+    x = torch.rand(1, 1, 64, 64)
+    physics = Downsample(2)
+    crops = RandomCrops(x, physics(x), size=32, batch=64, factor=2, margin=2, seed=0)
+    for y, xx in [(0, 0), (0, 16), (32, 32), (16, 32)]:
+        w = crops._weight(y, xx)[0, 0]
+        # The image's own edges are fitted (the target was padded the same way there) ...
+        assert bool(w[0, 4:-4].all()) == (y == 0) and bool(w[-1, 4:-4].all()) == (y + 32 == 64)
+        assert bool(w[4:-4, 0].all()) == (xx == 0) and bool(w[4:-4, -1].all()) == (xx + 32 == 64)
+        # ... the crop's inner edges are not, the middle always is.
+        assert w[4:-4, 4:-4].all()
+    # Over every crop position each pixel of the image, the outermost included, is in the loss.
+    seen = torch.zeros(32, 32)
+    for y in range(0, 33, 2):
+        for xx in range(0, 33, 2):
+            seen[y // 2 : y // 2 + 16, xx // 2 : xx // 2 + 16] += crops._weight(y, xx)[0, 0]
+    assert seen.min() > 0
+
+
 def test_pad_unpad_round_trip_and_tiled_prediction():
     a = np.random.default_rng(0).random((37, 53, 3))
     amounts = pad_amounts(a.shape, 32)
@@ -124,6 +143,18 @@ def test_pad_unpad_round_trip_and_tiled_prediction():
     conv = torch.nn.Conv2d(1, 1, 3, padding=1)
     x = torch.rand(1, 1, 96, 160)
     torch.testing.assert_close(predict(conv, x, tile=64, overlap=16), conv(x), rtol=1e-4, atol=1e-4)
+
+
+def test_pad_margin_keeps_every_side_at_least_the_margin_and_the_multiple():
+    for shape in [(37, 53), (64, 64), (48, 80)]:
+        t, b, l, r = pad_amounts(shape, 16, margin=16)
+        assert min(t, b, l, r) >= 16
+        assert (shape[0] + t + b) % 16 == 0 and (shape[1] + l + r) % 16 == 0
+        assert max(t, b, l, r) < 16 + 16
+    assert pad_amounts((64, 64), 16, margin=0) == (0, 0, 0, 0)
+    # Only zero padding asks for the margin; the paper's reflection padding does not.
+    assert NetworkConfig(padding="zeros", channels_down=[8] * 4, channels_up=[8] * 4, channels_skip=[4] * 4).margin == 16
+    assert NetworkConfig().margin == 0
 
 
 def test_foreground_crops_contain_the_sparse_signal():

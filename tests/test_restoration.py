@@ -72,6 +72,20 @@ def test_hist_dip_learns_the_masked_target():
     assert r.loss[-1] < 0.2 * r.loss[0]
 
 
+def test_an_image_no_larger_than_a_crop_is_fitted_whole(monkeypatch):
+    import histdip.restoration as restoration
+
+    made = []
+    real = restoration.RandomCrops
+    monkeypatch.setattr(restoration, "RandomCrops", lambda *a, **k: made.append(1) or real(*a, **k))
+    rgb, _ = beads(64, 64)
+    histdip.restore(rgb, threshold=70, **FEW)  # 64 px under the fast preset's 128 px crops
+    assert made == []
+    big = np.tile(rgb, (3, 1, 1))  # 192 px tall: crops again
+    histdip.restore(big, threshold=70, **FEW)
+    assert made == [1]
+
+
 def test_snapshots_and_plateau_record():
     rgb, _ = beads()
     r = histdip.restore_detailed(rgb, threshold=70, iterations=20, snapshots=5, stopping={"rule": "fixed"})

@@ -189,3 +189,20 @@ def test_noise_level_stopper_takes_every_setting_from_its_config():
     st = NoiseLevelStopper.from_config(cfg, np.zeros((4, 4)), np.ones((4, 4)))
     assert (st.check_every, st.level, st.min_iterations, st.tolerance, st.patience, st.near_level,
             st.near_patience) == (7, 1.5, 21, 0.05, 4, 3.0, 9)
+
+
+def test_an_unmasked_fit_waits_the_long_patience_far_above_the_noise_level():
+    """A T = 0 / DIP fit stalling at 6x the noise is not done (FMD Confocal_BPAE_R
+    frames); a thresholded photo levelling off there is."""
+    from histdip.config import StoppingConfig
+
+    cfg = StoppingConfig(rule="noise-level", check_every=10, min_iterations=0, tolerance=0.03, patience=3,
+                         near_level=4.0, near_patience=10)
+    stall = [40.0, 20.0, 10.0] + [6.0] * 6 + [3.0, 2.0, 1.0]
+
+    def first_stop(**kw):
+        st = NoiseLevelStopper.from_config(cfg, np.zeros(1), np.ones(1), **kw)
+        return next((10 * (k + 1) for k, r in enumerate(stall) if st.observe(10 * (k + 1), r)), None)
+
+    assert first_stop() == first_stop(thresholded=True) == 90  # levelled off on the stall
+    assert first_stop(thresholded=False) == 120  # went on to the noise level

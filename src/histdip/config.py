@@ -63,6 +63,17 @@ class NetworkConfig(_Strict):
         """Image sides must be a multiple of this (one halving per scale)."""
         return 2 ** len(self.channels_down)
 
+    @property
+    def margin(self):
+        """Mirrored pixels added on each side of the image before the network sees it.
+
+        Zero padding shows the convolutions a dark frame at the image's edges, and the
+        fit never corrects it there (crop edges lie outside the loss): the edge rows of
+        a.png came out 3x further from their prior than the interior. One pixel of the
+        coarsest scale of mirrored image moves that frame outside the output.
+        """
+        return self.multiple if self.padding == "zeros" else 0
+
 
 class PhysicsConfig(_Strict):
     """Forward model from the network's output to what is compared with the target."""

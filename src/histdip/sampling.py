@@ -7,10 +7,11 @@ import numpy as np
 import torch
 
 
-def pad_amounts(shape, multiple):
-    """(top, bottom, left, right) padding that brings ``shape`` up to ``multiple``."""
+def pad_amounts(shape, multiple, margin=0):
+    """(top, bottom, left, right) padding of at least ``margin`` a side that brings
+    ``shape`` up to ``multiple``."""
     h, w = shape[:2]
-    ph, pw = (-h) % multiple, (-w) % multiple
+    ph, pw = (-(h + 2 * margin)) % multiple + 2 * margin, (-(w + 2 * margin)) % multiple + 2 * margin
     return ph // 2, ph - ph // 2, pw // 2, pw - pw // 2
 
 
@@ -56,7 +57,9 @@ class RandomCrops:
 
     Crops start on multiples of the forward model's ``factor`` so that the target crop
     (low resolution) lines up. The loss ignores a margin of the target crop where the
-    forward model's padding sees the crop edge instead of the real neighbours.
+    forward model's padding sees the crop edge instead of the real neighbours; not
+    where the crop edge is the image edge, which the target's own padding saw the same
+    way (otherwise the image's outer pixels would never be fitted).
 
     ``foreground`` (a boolean mask of the padded image) and ``foreground_share`` centre
     that share of the crops on a random foreground pixel: on a sparse photo (0.4 % of
@@ -74,17 +77,15 @@ class RandomCrops:
         self.share = foreground_share
         h, w = net_input.shape[-2:]
         self.size_h, self.size_w = min(size, h), min(size, w)
-        lo = self.size_h // factor, self.size_w // factor
-        weight = torch.zeros((1, 1) + lo, device=target.device)
-        m = min(margin, lo[0] // 4, lo[1] // 4)
-        weight[..., m : lo[0] - m, m : lo[1] - m] = 1
-        self.weight = weight.expand(batch, 1, *lo)
+        self.lo = self.size_h // factor, self.size_w // factor
+        self.margin = min(margin, self.lo[0] // 4, self.lo[1] // 4)
+        self._weights = {}
 
     def __call__(self, step):
         f = self.factor
         h, w = self.net_input.shape[-2:]
-        ys = self.rng.integers(0, (h - self.size_h) // f + 1, self.batch) * f
-        xs = self.rng.integers(0, (w - self.size_w) // f + 1, self.batch) * f
+        ys = self._starts((h - self.size_h) // f + 1, self.lo[0]) * f
+        xs = self._starts((w - self.size_w) // f + 1, self.lo[1]) * f
         if self.centres is not None:
             chosen = self.rng.random(self.batch) < self.share
             picks = self.centres[self.rng.integers(0, len(self.centres), self.batch)]
@@ -98,7 +99,31 @@ class RandomCrops:
                 for y, x in zip(ys, xs)
             ]
         )
-        return inp, tgt, self.weight
+        return inp, tgt, torch.cat([self._weight(y, x) for y, x in zip(ys, xs)])
+
+    def _starts(self, positions, crop):
+        """``batch`` uniform crop starts (low-resolution units) out of ``positions``.
+
+        Only a crop at the image edge fits the image's outer ``margin`` pixels (every
+        other crop skips its margins); drawn from exactly the valid range, such a
+        crop came up once in several hundred draws on a photo. The draw reaches a
+        quarter crop past each side and is clipped, so the edge crops come up a
+        quarter crop's worth of positions as often.
+        """
+        reach = max(1, (crop - 2 * self.margin) // 4) if positions > 1 else 0
+        return np.clip(self.rng.integers(-reach, positions + reach, self.batch), 0, positions - 1)
+
+    def _weight(self, y, x):
+        """(1, 1, h, w) loss weight of the crop at (y, x): 0 on its inner margins."""
+        h, w = self.net_input.shape[-2:]
+        inner = (y > 0, y + self.size_h < h, x > 0, x + self.size_w < w)
+        if inner not in self._weights:
+            (lh, lw), m = self.lo, self.margin
+            top, bottom, left, right = (m if side else 0 for side in inner)
+            weight = torch.zeros((1, 1, lh, lw), device=self.target.device)
+            weight[..., top : lh - bottom, left : lw - right] = 1
+            self._weights[inner] = weight
+        return self._weights[inner]
 
 
 #: Order in which :func:`predict` adds the eight flips and quarter turns of the square:

@@ -42,11 +42,8 @@ def _histdip_call(img, item, settings, seed, **kw):
     import histdip
     from ..restoration import resolve_config
 
-    h, w = img.shape[:2]
     over = dict(kw)
     if over.get("preset", "fast") == "fast":
-        if max(h, w) <= 256:
-            over.setdefault("patch_size", None)  # whole image each step: cheaper than 128-crops here
         if settings.histdip_iterations:
             over.setdefault("iterations", settings.histdip_iterations)
     else:
