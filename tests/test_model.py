@@ -132,6 +132,12 @@ def test_crop_loss_margin_skips_inner_crop_edges_only():
         for xx in range(0, 33, 2):
             seen[y // 2 : y // 2 + 16, xx // 2 : xx // 2 + 16] += crops._weight(y, xx)[0, 0]
     assert seen.min() > 0
+    # Crops at the edges are drawn often enough to be fitted: 16 positions a side here,
+    # the edge one drawn with the weight of a quarter crop's (8 low-res px) positions.
+    wide = RandomCrops(torch.rand(1, 1, 64, 1024), torch.rand(1, 1, 32, 512), size=64, batch=4000, factor=2,
+                       margin=2, seed=0)
+    starts = wide._starts(481, 32)
+    assert 0.01 < np.mean(starts == 0) < 0.03 and 0.01 < np.mean(starts == 480) < 0.03
 
 
 def test_pad_unpad_round_trip_and_tiled_prediction():

@@ -67,10 +67,10 @@ class NetworkConfig(_Strict):
     def margin(self):
         """Mirrored pixels added on each side of the image before the network sees it.
 
-        Zero padding shows the convolutions a dark frame at the image's edges, and the
-        fit never corrects it there (crop edges lie outside the loss): the edge rows of
-        a.png came out 3x further from their prior than the interior. One pixel of the
-        coarsest scale of mirrored image moves that frame outside the output.
+        Zero padding shows the convolutions a dark frame at the image's edges: a.png's
+        edge rows came out 3x further from their prior than the interior (measured
+        before crops fitted the image's own edges). One pixel of the coarsest scale of
+        mirrored image moves that frame outside the output.
         """
         return self.multiple if self.padding == "zeros" else 0
 

@@ -107,8 +107,8 @@ class RandomCrops:
         Only a crop at the image edge fits the image's outer ``margin`` pixels (every
         other crop skips its margins); drawn from exactly the valid range, such a
         crop came up once in several hundred draws on a photo. The draw reaches a
-        quarter crop past each side and is clipped, so the edge crops come up a
-        quarter crop's worth of positions as often.
+        quarter crop past each side and is clipped: each edge position is drawn as
+        often as a quarter crop's worth of inner positions together.
         """
         reach = max(1, (crop - 2 * self.margin) // 4) if positions > 1 else 0
         return np.clip(self.rng.integers(-reach, positions + reach, self.batch), 0, positions - 1)
