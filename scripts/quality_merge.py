@@ -3,7 +3,7 @@
 When one method changes (say the default preset), re-running the whole benchmark costs
 an hour; this re-uses the other methods' rows and takes the changed methods' rows from
 a run of those methods alone (same datasets and settings), then rewrites the tables
-and plots.
+and plots. A method the base run lacks is added after each item's other rows.
 
 Run:
     .venv/bin/python scripts/quality_merge.py BASE_DIR PATCH_DIR OUT_DIR
@@ -24,10 +24,19 @@ out = Path(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 replaced = {r["method"] for r in patch["rows"]}
 new_rows = {(r["dataset"], r["item"], r["method"]): r for r in patch["rows"]}
-rows = [new_rows.get((r["dataset"], r["item"], r["method"]), r) for r in base["rows"]]
-missing = set(new_rows) - {(r["dataset"], r["item"], r["method"]) for r in base["rows"]}
+base_methods = {r["method"] for r in base["rows"]}
+base_items = {(r["dataset"], r["item"]) for r in base["rows"]}
+rows = []
+for i, r in enumerate(base["rows"]):
+    rows.append(new_rows.get((r["dataset"], r["item"], r["method"]), r))
+    last_of_item = i + 1 == len(base["rows"]) or (base["rows"][i + 1]["dataset"], base["rows"][i + 1]["item"]) != (
+        r["dataset"], r["item"])
+    if last_of_item:  # a method the base run did not have: its rows follow the item's others
+        rows += [p for p in patch["rows"] if p["method"] not in base_methods
+                 and (p["dataset"], p["item"]) == (r["dataset"], r["item"])]
+missing = {(r["dataset"], r["item"]) for r in patch["rows"]} - base_items
 if missing:
-    raise SystemExit(f"patch rows with no place in the base run: {sorted(missing)[:3]}")
+    raise SystemExit(f"patch rows for items the base run does not have: {sorted(missing)[:3]}")
 meta = dict(base["meta"], merged_from={"base": sys.argv[1], "patch": sys.argv[2], "methods": sorted(replaced),
                                        "patch_meta": patch["meta"]})
 (out / "results.json").write_text(json.dumps(jsonable({"meta": meta, "rows": rows}), indent=1))

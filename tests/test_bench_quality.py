@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from histdip.bench import detection as det
-from histdip.bench.quality import Settings, register_quality, run_quality_benchmark
+from histdip.bench.quality import Settings, load_items, register_quality, run_quality_benchmark
 
 
 # --------------------------------------------------------------------------- units
@@ -162,3 +162,18 @@ def test_fast_preset_keeps_its_own_threshold_when_an_item_carries_a_raw_grey_han
 
     with pytest.raises(NoSignalError):  # what the bench used to do: the hand T on the subtracted grey
         histdip.restore(img, method="threshold", threshold=150.0)
+
+
+def test_simulated_items_are_restored_with_the_presets_own_threshold_rule():
+    # A simulated item carries no hand T: its HIST-DIP row must be the fast preset as a
+    # user runs it (Yen's T), not another rule (the items once carried "otsu").
+    import histdip
+    from histdip.bench.methods import _histdip_call
+
+    item = load_items(["sim-filaments"], Settings(sim_size=64, sim_seeds=(12,)))[0]
+    assert item.threshold is None
+    out = _histdip_call(item.image, item, Settings(), 0, method="threshold")
+    yen = histdip.restore_detailed(item.image, method="threshold")
+    otsu = histdip.restore(item.image, method="threshold", threshold="otsu")
+    np.testing.assert_array_equal(out, yen.image)
+    assert yen.config.threshold == "yen" and not np.array_equal(out, otsu)

@@ -179,6 +179,68 @@ def test_threshold_method_keeps_odd_size_and_zeroes_background(tmp_path, capsys)
     assert "histdip_version" in record
 
 
+def test_threshold_low_keeps_dim_parts_joined_to_bright_ones(tmp_path, capsys):
+    img = np.full((40, 60), 10, np.uint8)
+    img[10:13, 5:30] = 60       # a dim filament ...
+    img[10:13, 5:8] = 200       # ... with a bright end
+    img[25:30, 40:45] = 60      # a dim blob, joined to nothing bright
+    src = save_png(tmp_path / "f.png", img)
+    common = ["--method", "threshold", "--preset", "paper", "--channel", "auto", "--threshold", "100", "-q"]
+    rc, _, err = cli(capsys, "restore", src, *common, "--threshold-low", "50", "--outdir", tmp_path / "two")
+    assert rc == 0, err
+    back = tifffile.imread(tmp_path / "two" / "f_histdip.tif")
+    np.testing.assert_allclose(back[10:13, 5:30], img[10:13, 5:30], atol=1e-4)
+    assert not back[25:30, 40:45].any() and not back[:8].any()
+    record = json.loads((tmp_path / "two" / "f_histdip.json").read_text())
+    assert record["histdip_config"]["threshold_low"] == 50 and record["run"]["threshold_low"] == 50
+    rc, _, err = cli(capsys, "restore", src, *common, "--outdir", tmp_path / "one")
+    assert rc == 0, err
+    assert not tifffile.imread(tmp_path / "one" / "f_histdip.tif")[10:13, 8:30].any()
+    counts = {}
+    for name, flags in [("T", ["--value", "100"]), ("pair", ["--value", "100", "--low", "50"]),
+                        ("low only", ["--value", "50"])]:
+        rc, out, err = cli(capsys, "threshold", src, *flags, "--background", "none", "--no-plot", "--json")
+        assert rc == 0, err
+        report = json.loads(out)
+        counts[name] = report["foreground_pixels"]
+        assert report["threshold_low"] == (50 if name == "pair" else None)
+    # The pair adds the filament to its bright end, not the blob that T = 50 alone takes in.
+    assert counts["T"] < counts["pair"] < counts["low only"]
+    rc, _, err = cli(capsys, "restore", src, *common, "--threshold-low", "bogus", "--outdir", tmp_path / "bad")
+    assert rc == 2
+    assert_one_line_error(err, "restore", "threshold_low")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_sample_flag_saves_the_resolved_settings_and_explicit_flags_win(tmp_path, capsys):
+    img = np.full((40, 60), 10, np.uint8)
+    img[10:13, 5:30] = 60
+    img[10:13, 5:8] = 200
+    src = save_png(tmp_path / "f.png", img)
+    common = ["--method", "threshold", "-q"]
+    rc, _, err = cli(capsys, "restore", src, *common, "--sample", "filaments", "--stop-level", "0.8",
+                     "--outdir", tmp_path / "fil")
+    assert rc == 0, err
+    config = json.loads((tmp_path / "fil" / "f_histdip.json").read_text())["histdip_config"]
+    assert config["threshold_low"] == "li" and config["stopping"]["level"] == 0.8
+    assert config["stopping"]["rule"] == "noise-level"
+    rc, _, err = cli(capsys, "restore", src, *common, "--sample", "cells", "--outdir", tmp_path / "cells")
+    assert rc == 0, err
+    config = json.loads((tmp_path / "cells" / "f_histdip.json").read_text())["histdip_config"]
+    assert (config["threshold"], config["background"]) == (0, "none")
+    rc, _, err = cli(capsys, "restore", src, *common, "--sample", "cells", "--preset", "paper",
+                     "--outdir", tmp_path / "bad")
+    assert rc == 2
+    assert_one_line_error(err, "restore", "fast preset")
+    assert not (tmp_path / "bad").exists()
+    for bad in (["--sample", "tissue"], ["--stop-level", "0"], ["--stop-level", "inf"]):
+        with pytest.raises(SystemExit) as stop:  # argparse: usage and a one-line error
+            cli(capsys, "restore", src, *common, *bad, "--outdir", tmp_path / "bad")
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and "error: argument" in err and "Traceback" not in err, (bad, err)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_rgb_channel_gives_colour_output(tmp_path, capsys):
     src = save_png(tmp_path / "c.png", beads((37, 53), rgb=True))
     rc, _, err = cli(capsys, "restore", src, "--method", "threshold", "--channel", "rgb",

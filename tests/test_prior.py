@@ -46,6 +46,31 @@ def test_bad_threshold_gives_config_error(bad):
         threshold_value(np.zeros(10), bad)
 
 
+def test_hysteresis_keeps_dim_parts_joined_to_bright_ones_only():
+    gray = np.zeros((12, 20))
+    gray[5, 2:10] = 60.0          # a dim arm ...
+    gray[5, 2] = 200.0            # ... whose end passes T
+    gray[4:7, 14:17] = 60.0       # a dim blob on its own
+    gray[9, 9] = 60.0             # diagonal neighbour of nothing bright
+    gray[6, 10] = 60.0            # diagonal to the arm's last pixel: joined (8-connectivity)
+    one = foreground_mask(gray, 100)
+    two = foreground_mask(gray, 100, low=50)
+    assert one.sum() == 1
+    expected = np.zeros_like(one)
+    expected[5, 2:10] = True
+    expected[6, 10] = True
+    np.testing.assert_array_equal(two, expected)
+    # A low T at or above T, or nothing above T, changes nothing.
+    np.testing.assert_array_equal(foreground_mask(gray, 100, low=100), one)
+    np.testing.assert_array_equal(foreground_mask(gray, 100, low=150), one)
+    assert not foreground_mask(gray, 250, low=50).any()
+    # The speck filter and the growth act on the hysteresis mask.
+    assert foreground_mask(gray, 100, low=50, min_size=10).sum() == 0
+    assert foreground_mask(gray, 100, low=50, grow=1).sum() > two.sum()
+    report = threshold_report(gray, 100, low=50)
+    assert report["threshold_low"] == 50 and report["foreground_fraction"] == pytest.approx(9 / gray.size)
+
+
 def test_masked_target_zeroes_background_without_rescaling():
     signal = np.array([[0.2, 0.8], [0.5, 0.9]])
     mask = np.array([[False, True], [False, True]])

@@ -170,3 +170,36 @@ def test_parse_assignments_reads_json_values_and_refuses_a_missing_equals_sign()
         "lr": 0.006, "background": "none", "physics": {"factor": 1}, "tile": None}
     with pytest.raises(ConfigError, match="FIELD=VALUE"):
         parse_assignments(["lr"])
+
+
+def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(tmp_path):
+    from histdip.restoration import resolve_config
+
+    fast = resolve_config()
+    fil = resolve_config(sample="filaments")
+    assert (fil.threshold_low, fil.stopping.level) == ("li", 0.6)
+    # the rest of the stopping section is the fast preset's, not the section's defaults
+    assert fil.stopping.rule == fast.stopping.rule and fil.stopping.near_level == fast.stopping.near_level
+    assert fil.replace(threshold_low=None, stopping={"level": fast.stopping.level}) == fast
+    cells = resolve_config(sample="cells", threshold="otsu")
+    assert (cells.threshold, cells.background) == ("otsu", "none")
+    assert resolve_config(sample="beads") == fast
+    saved = tmp_path / "c.json"
+    resolve_config(sample="cells").save(saved)
+    assert resolve_config(saved) == resolve_config(sample="cells")  # no need to name the sample again
+    assert resolve_config(saved, sample="filaments").threshold_low == "li"
+    with pytest.raises(ConfigError, match="fast preset"):
+        resolve_config(preset="paper", sample="cells")
+    with pytest.raises(ConfigError, match="unknown sample"):
+        resolve_config(sample="tissue")
+
+
+def test_cells_sample_fits_the_dim_cytoplasm_the_threshold_drops():
+    from histdip.simulate import simulate_scene
+
+    sc = simulate_scene("cells", shape=(64, 64), seed=3, n_beads=2)
+    beads = histdip.restore_detailed(sc.noisy, method="threshold")
+    cells = histdip.restore_detailed(sc.noisy, method="threshold", sample="cells")
+    dim = (sc.clean > 0.05 * sc.clean.max()) & ~beads.mask
+    assert dim.mean() > 0.05  # signal the one-T prior drops ...
+    assert cells.mask[dim].all()  # ... is kept with the cells settings

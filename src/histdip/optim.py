@@ -36,7 +36,7 @@ class Adam:
     >>> w = torch.nn.Parameter(torch.tensor([1.0]))
     >>> opt = Adam([w], lr=0.1)
     >>> (w ** 2).sum().backward(); opt.step()
-    >>> round(float(w), 3)
+    >>> round(w.item(), 3)
     0.9
     """
 

@@ -34,7 +34,7 @@ def _save(fig, path, overwrite, protect):
     return path
 
 
-def histogram_plot(gray255, T, path, title=None, *, overwrite=False, protect=()):
+def histogram_plot(gray255, T, path, title=None, *, low=None, overwrite=False, protect=()):
     """256-bin histogram of a grey image on 0-255, log counts, with the threshold marked.
 
     Parameters
@@ -47,6 +47,9 @@ def histogram_plot(gray255, T, path, title=None, *, overwrite=False, protect=())
     path : path-like
         PNG to write.
     title : str, optional
+    low : float, optional
+        The lower T of a hysteresis pair (:func:`histdip.prior.foreground_mask`): marked
+        with a dashed line.
     overwrite : bool
     protect : iterable of path-like
         Paths never to write (the inputs).
@@ -71,6 +74,9 @@ def histogram_plot(gray255, T, path, title=None, *, overwrite=False, protect=())
         label=f"T = {float(T):.4g}  (foreground > T: {100 * fraction:.2f} %)",
     )
     ax.axvspan(float(T), 256, color="tab:green", alpha=0.08)
+    if low is not None and low < T:
+        ax.axvline(float(low), color="tab:red", linewidth=1.2, linestyle="--",
+                   label=f"low T = {float(low):.4g}  (kept where joined to > T)")
     ax.set_xlim(0, 256)
     ax.set_ylim(bottom=0.8)
     ax.set_xlabel("grey level (0-255)")

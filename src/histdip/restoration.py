@@ -28,6 +28,7 @@ from .physics import build_physics
 from .intensity import intensity_range, to_unit
 from .io import MIN_SIDE
 from .prior import auto_background_radius, foreground_mask, gray_for_threshold, masked_target, threshold_value
+from .samples import sample_overrides
 from .sampling import RandomCrops, WholeImage, pad, pad_amounts, predict, to_array, to_tensor, unpad
 
 
@@ -48,11 +49,14 @@ class Restoration:
     background_radius: float | None = None
     #: The stopping rule's signal at each check, (step, value); see ``FitResult.trace``.
     stop_trace: list = field(default_factory=list)
+    #: The hysteresis pair's lower T (``threshold_low`` resolved), or None.
+    threshold_low: float | None = None
 
     def record(self):
         """The scalars of this run, for the JSON saved beside an output."""
         return {
             "threshold": None if self.threshold is None else float(self.threshold),
+            "threshold_low": self.threshold_low,
             "foreground_fraction": None if self.mask is None else float(self.mask.mean()),
             "background_radius": self.background_radius,
             "iterations": self.iterations,
@@ -66,9 +70,19 @@ class Restoration:
 def resolve_config(config=None, **overrides):
     """A :class:`RestoreConfig` from a config, a saved config file, or a preset name.
 
-    ``overrides`` (field=value, None ignored) are applied on top.
+    ``overrides`` (field=value, None ignored) are applied on top. ``sample`` (beads,
+    filaments, cells: :data:`histdip.samples.SAMPLES`) adds that kind of sample's
+    settings under them; it tunes the fast preset and is refused with another.
     """
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    sample = overrides.pop("sample", None)
+    if sample is not None:
+        if isinstance(config, (str, Path)):
+            config = RestoreConfig.load(config)
+        base = overrides.get("preset") or (config.preset if isinstance(config, RestoreConfig) else None)
+        if base not in (None, "fast"):
+            raise ConfigError(f"sample={sample!r} tunes the fast preset, not {base!r}")
+        overrides = sample_overrides(sample, overrides)
     if config is None:
         return RestoreConfig.from_preset(overrides.pop("preset", "fast"), **overrides)
     if isinstance(config, (str, Path)):
@@ -126,7 +140,9 @@ class _Prepared:
         T); ``dip``, the ablation, fits the unmasked signal.
         """
         t = threshold_value(self.gray, config.threshold)
-        mask = foreground_mask(self.gray, t, min_size=config.mask_min_size, grow=config.mask_grow)
+        self.threshold_low = None if config.threshold_low is None else threshold_value(self.gray, config.threshold_low)
+        mask = foreground_mask(self.gray, t, low=self.threshold_low, min_size=config.mask_min_size,
+                               grow=config.mask_grow)
         target = self.signal if config.method == "dip" else masked_target(self.signal, mask)
         return t, mask, target
 
@@ -184,7 +200,8 @@ def restore(image, config=None, *, progress=False, snapshots=0, **overrides):
         Keep the result every this many iterations (see :func:`restore_detailed`).
     **overrides
         Any :class:`RestoreConfig` field, e.g. ``threshold=125``, ``method='dip'``,
-        ``preset='paper'``, ``seed=1``.
+        ``preset='paper'``, ``seed=1``; and ``sample='filaments'`` or ``'cells'``, the
+        fast preset's settings for that kind of sample (:mod:`histdip.samples`).
 
     Returns
     -------
@@ -210,14 +227,14 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
     if config.method == "threshold":
         return Restoration(
             prep.to_input_units(target), config, t, mask, 0, "threshold only: no fitting",
-            time.perf_counter() - start, background_radius=prep.background_radius,
+            time.perf_counter() - start, background_radius=prep.background_radius, threshold_low=prep.threshold_low,
         )
     net, fitted, result, net_input = _fit(prep, config, target, mask, progress=progress, snapshot_every=snapshots)
     out = _final_output(net, fitted, net_input, prep, config)
     snaps = [(k, prep.to_input_units(a)) for k, a in result.snapshots]
     return Restoration(
         prep.to_input_units(out), config, t, mask, result.iterations, result.stop_reason,
-        time.perf_counter() - start, snaps, result.loss, prep.background_radius, result.trace,
+        time.perf_counter() - start, snaps, result.loss, prep.background_radius, result.trace, prep.threshold_low,
     )
 
 

@@ -53,7 +53,9 @@ class Item:
     expected: np.ndarray | None = None
     beads: np.ndarray | None = None       # (m, 3) y, x, radius
     bead_table: np.ndarray | None = None
-    threshold: float | str = "otsu"
+    # The paper's hand T (phone photos: its protocol's mask uses it); None: each method
+    # keeps its own rule (the fast preset's Yen, the classical pipeline's Otsu).
+    threshold: float | None = None
     photo: np.ndarray | None = None       # phone: uint8 RGB crop
     regions: tuple | None = None          # phone: (signal, background) masks
     empty: bool = False

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The ``sample=`` a user imaging each dataset's kind of specimen would pass
+#: (:mod:`histdip.samples`): FMD, W2S and Myxococcus frames are cells filling the field.
+SAMPLE_OF = {"sim-beads": "beads", "sim-empty": "beads", "phone": "beads", "sim-filaments": "filaments",
+             "sim-cells": "cells", "fmd": "cells", "w2s": "cells", "myxo": "cells"}
+
 #: Methods in run order. 'care' is supervised (trained on simulator pairs): an upper reference.
 ALL_METHODS = ("identity", "threshold", "gaussian", "median", "nlm", "bm3d", "classical_pipeline",
-               "histdip", "dip", "histdip-paper", "zsn2n", "n2v", "care")
+               "histdip", "histdip-sample", "dip", "histdip-paper", "zsn2n", "n2v", "care")
 DEFAULT_METHODS = ("identity", "threshold", "gaussian", "median", "nlm", "bm3d", "classical_pipeline",
-                   "histdip", "dip", "zsn2n", "n2v", "care")
+                   "histdip", "histdip-sample", "dip", "zsn2n", "n2v", "care")
 QUICK_METHODS = ("identity", "threshold", "gaussian", "median", "histdip")
 
 LABELS = {
@@ -26,6 +31,7 @@ LABELS = {
     "bm3d": "BM3D",
     "classical_pipeline": "classical pipeline",
     "histdip": "HIST-DIP (fast preset)",
+    "histdip-sample": "HIST-DIP (fast preset, --sample for the item)",
     "dip": "DIP alone (fast preset)",
     "histdip-paper": "HIST-DIP (paper preset)",
     "zsn2n": "ZS-N2N",
@@ -86,6 +92,8 @@ def run_method(method, item, settings, seed=0, cache=None):
         return _histdip_call(img, item, settings, seed, method="threshold")
     if method == "histdip":
         return _histdip_call(img, item, settings, seed)
+    if method == "histdip-sample":
+        return _histdip_call(img, item, settings, seed, sample=SAMPLE_OF.get(item.dataset, "beads"))
     if method == "dip":
         return _histdip_call(img, item, settings, seed, method="dip")
     if method == "histdip-paper":

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..color import CHANNEL_NAMES
 from ..config import RestoreConfig
 from ..restoration import resolve_config
+from ..samples import SAMPLES
 from ..errors import ConfigError, HistdipError, InputError
 from ..io import WRITE_EXTENSIONS, check_output_path
 
@@ -32,7 +33,7 @@ DEFAULT_OUTDIR = "histdip-output"
 BACKGROUNDS = typing.get_args(RestoreConfig.model_fields["background"].annotation)
 
 #: Config fields settable by a flag: (flag dest, RestoreConfig field).
-CONFIG_FLAGS = ("method", "threshold", "channel", "background", "background_radius", "iterations", "lr", "seed",
+CONFIG_FLAGS = ("sample", "method", "threshold", "threshold_low", "channel", "background", "background_radius", "iterations", "lr", "seed",
                 "device", "noise_model", "ensemble")
 
 
@@ -66,6 +67,16 @@ def radius_arg(text):
 radius_arg.__name__ = "radius (auto or pixels > 0)"
 
 
+def _positive_float(text):
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError
+    return value
+
+
+_positive_float.__name__ = "positive number"
+
+
 def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     """The flags that build a :class:`RestoreConfig` (all default to None: "not given")."""
     g = parser.add_argument_group("restoration settings (override --preset or --config)")
@@ -73,11 +84,20 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    help="named settings to start from (default: fast; 'paper' is the authors' configuration)")
     g.add_argument("--config", metavar="FILE", default=None,
                    help="start from a config saved by histdip (the .json written beside an output, or YAML)")
+    g.add_argument("--sample", choices=tuple(SAMPLES), default=None,
+                   help="the fast preset's settings for a kind of sample: beads (the default settings), "
+                   "filaments (hysteresis threshold, closer fit) or cells (whole image fitted, no threshold); "
+                   "flags given as well win")
     g.add_argument("--method", choices=methods, default=None,
                    help="hist-dip: threshold prior + DIP (default); dip: DIP alone; threshold: threshold only")
     g.add_argument("--threshold", metavar="T", default=None,
                    help="threshold on the 0-255 grey scale: a number, otsu, triangle, li, yen or percentile:P "
                    "(default: yen)")
+    g.add_argument("--threshold-low", metavar="T", default=None,
+                   help="a second, lower threshold (same forms as --threshold): hysteresis, pixels above it "
+                   "are kept where they connect to pixels above T; for filaments and cells whose dim parts "
+                   "fall below T (default: none, one T; it joins the flare around saturated beads on phone "
+                   "photos)")
     g.add_argument("--channel", metavar="C", default=None,
                    help=f"plane to restore: {', '.join(CHANNEL_NAMES)} or an index N (default: auto for fast, "
                    "rgb for paper)")
@@ -91,6 +111,9 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     g.add_argument("--stop", choices=("noise-level", "plateau", "fixed"), default=None,
                    help="when fitting stops: noise-level (default: once the output differs from the image by "
                    "its estimated noise, or the fit levels off), plateau, or fixed (all --iterations; paper)")
+    g.add_argument("--stop-level", type=_positive_float, metavar="X", default=None,
+                   help="noise-level rule: stop once the output differs from the image by X times its "
+                   "estimated noise variance (default 1.0; lower fits closer)")
     g.add_argument("--downsample", type=_positive_int, metavar="F", default=None,
                    help="forward model: the output is compared with the image after F x downsampling "
                    "(default: the preset's, 2 for fast and 4, the paper's, for paper; 1 compares at full "
@@ -115,8 +138,13 @@ def config_from_args(args):
     refused: each sets every field.
     """
     overrides = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name, None) is not None}
+    stopping = {}
     if getattr(args, "stop", None):
-        overrides["stopping"] = {"rule": args.stop}  # merged into the preset's stopping settings
+        stopping["rule"] = args.stop
+    if getattr(args, "stop_level", None):
+        stopping["level"] = args.stop_level
+    if stopping:
+        overrides["stopping"] = stopping  # merged into the preset's stopping settings
     if getattr(args, "downsample", None):
         factor = args.downsample
         overrides["physics"] = {"kind": "identity" if factor == 1 else "downsample", "factor": factor}

@@ -93,7 +93,8 @@ def _describe(result, short=False):
     plot title fits."""
     parts = []
     if result.threshold is not None:
-        parts.append(f"T={result.threshold:.4g}")
+        low = getattr(result, "threshold_low", None)
+        parts.append(f"T={result.threshold:.4g}" + ("" if low is None or low >= result.threshold else f" (low {low:.4g})"))
     if result.iterations:
         parts.append(f"{result.iterations} iterations")
     if result.stop_reason and result.iterations:

@@ -35,6 +35,9 @@ def register(sub):
     p.add_argument("--value", type=float, metavar="T", default=None, help="manual T on 0-255")
     p.add_argument("--percentile", type=float, metavar="P", default=None,
                    help="T = the P-th percentile of grey (keeps the brightest 100-P %%)")
+    p.add_argument("--low", metavar="T", default=None,
+                   help="a second, lower T (a number on 0-255 or a rule name): report the hysteresis mask, "
+                   "as histdip restore --threshold-low")
     p.add_argument("--channel", metavar="C", default="luma",
                    help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
                    "or for inspection only auto, red, green, blue or an index N")
@@ -102,7 +105,8 @@ def run(args):
     with options.about(path):
         gray, radius = threshold_gray(image, channel, args.background, args.background_radius, rule)
         t = threshold_value(gray, rule)
-    mask = foreground_mask(gray, t)
+        t_low = None if args.low is None else threshold_value(gray, args.low)
+    mask = foreground_mask(gray, t, low=t_low)
     if str(channel).lower() == "auto" and image.ndim == 3:
         from ..color import auto_channel
 
@@ -113,12 +117,13 @@ def run(args):
         bg = "" if radius is None else f", {args.background} background ({radius:.3g} px) subtracted"
         title = f"{path.name}: T = {t:.4g} ({method}), channel {channel}{bg}"
         with options.writing(plot):
-            histogram_plot(gray, t, plot, title, overwrite=args.overwrite, protect=[path])
+            histogram_plot(gray, t, plot, title, low=t_low, overwrite=args.overwrite, protect=[path])
     report = {
         "image": str(path),
         "method": method,
         "channel": channel,
         "threshold": t,
+        "threshold_low": t_low,
         "background": args.background,
         "background_radius": radius,
         "foreground_fraction": count / total,
@@ -130,7 +135,8 @@ def run(args):
         print(json.dumps(report, indent=2))
     else:
         bg = "" if radius is None else f", {args.background} background of {radius:.3g} px subtracted"
-        print(f"{path}: T = {t:.4g} ({method}, channel {channel}{bg}); foreground (> T) "
+        kept = "> T" if t_low is None or t_low >= t else f"> {t_low:.4g} and joined to > T"
+        print(f"{path}: T = {t:.4g} ({method}, channel {channel}{bg}); foreground ({kept}) "
               f"{100 * count / total:.2f} % ({count} of {total} pixels)")
         if plot is not None:
             print(f"histogram: {plot}")
