@@ -275,3 +275,21 @@ def test_care_trains_on_given_pairs():
                        train_clean=pairs_clean, epochs=1, batch_size=4, patch_size=32,
                        val_patches=1, threads=2)
     assert out.shape == clean.shape and out.dtype == np.float32
+
+
+def test_peers_noise_estimate_sees_noise_correlated_between_neighbours():
+    # Noise interpolated 2x (as demosaicing or JPEG leave it) has almost nothing at the
+    # finest wavelet scale: the wavelet estimate reads it as nearly noise-free, and a
+    # denoiser given that sigma does nothing.
+    from scipy import ndimage
+    from skimage.restoration import estimate_sigma
+
+    from histdip.noise import noise_sigma
+    from histdip.peers.classical import denoise_nlm
+
+    rng = np.random.default_rng(0)
+    z = 0.4 + ndimage.zoom(rng.normal(0, 0.05, (64, 64)), 2, order=1)
+    true = z.std()
+    assert 0.8 * true < noise_sigma(z) < 1.25 * true
+    assert estimate_sigma(z) < 0.2 * true
+    assert denoise_nlm(z).std() < 0.7 * true

@@ -21,6 +21,7 @@ from scipy import ndimage
 from ..config import THRESHOLD_RULES
 from ..background import estimate_background
 from ..errors import ConfigError, InputError
+from ..noise import noise_sigma
 from ..prior import foreground_mask, threshold_value
 
 __all__ = [
@@ -124,16 +125,15 @@ def denoise_nlm(image, *, seed: int = 0, sigma: float | None = None, h_factor: f
     """Non-local means (Buades, Coll & Morel 2005) via ``skimage.restoration``.
 
     ``sigma`` is the Gaussian noise standard deviation; when None it is estimated with
-    ``skimage.restoration.estimate_sigma`` (wavelet median-absolute-deviation).
+    :func:`histdip.noise.noise_sigma` (on binned pixels, so that noise correlated by JPEG
+    or demosaicing is seen).
     The filter strength is ``h = h_factor * sigma`` and ``sigma`` is also passed to
     ``denoise_nl_means`` so patch distances are bias-corrected; defaults follow the
     scikit-image gallery (h = 0.8 sigma, 5x5 patches, search distance 6, fast mode).
     """
     img = check_image(image)
     if sigma is None:
-        from skimage.restoration import estimate_sigma
-
-        sigma = float(estimate_sigma(img))
+        sigma = noise_sigma(img)
     sigma = float(sigma)
     if sigma < 0:
         raise ConfigError(f"sigma must be >= 0, got {sigma}")
