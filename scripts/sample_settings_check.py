@@ -7,7 +7,7 @@ signal, the steps fitted and the seconds, then the mean per dataset and variant.
 Variants: ``default`` (the fast preset), ``sample:beads|filaments|cells``
 (:mod:`histdip.samples`), a few single changes (``low-li``: hysteresis with Li's T as
 the low one; ``lv0.6``: stop at 0.6 of the noise variance; ``bgnone``: no background
-subtraction; ``cells+lv0.6``), and the peers ``classical`` (BM3D + rolling ball + Otsu, as in the
+subtraction; ``cells+lv0.6``; ``*+ens8``: prediction averaged over 8 flips / turns), and the peers ``classical`` (BM3D + rolling ball + Otsu, as in the
 benchmark), ``bm3d`` and ``nlm``.
 
 Run (2 torch threads, about 12 s per fit):
@@ -33,6 +33,9 @@ VARIANTS = {
     "low-li+bgnone": dict(threshold_low="li", background="none"),
     "dip": dict(method="dip"),
     "cells+lv0.6": dict(sample="cells", stopping={"level": 0.6}),
+    "cells+ens8": dict(sample="cells", ensemble=8),
+    "filaments+ens8": dict(sample="filaments", ensemble=8),
+    "default+ens8": dict(ensemble=8),
 }
 PEERS = {"classical": "classical_pipeline", "bm3d": "bm3d", "nlm": "nlm"}
 
