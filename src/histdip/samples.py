@@ -5,7 +5,8 @@ the paper is about: one Yen threshold on the background-subtracted grey keeps th
 and drops the glow and flare around them. Other samples break that prior in known ways
 (measured on simulated scenes with a known clean image, docs/results.md):
 
-* **filaments** fade along their length, and Yen's T cuts their dim stretches (seeds
+* **filaments** (sparse, on a dark field; a field full of them, such as a cytoskeleton,
+  is ``cells``) fade along their length, and Yen's T cuts their dim stretches (seeds
   12, 14, 16, 19 of the 128 px scenes). A hysteresis pair (Li's T as the low one)
   keeps the stretches joined to bright parts, and fitting closer to the image (stop at
   0.6 of the noise variance, not 1.0) recovers their width.
