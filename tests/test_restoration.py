@@ -184,6 +184,8 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
     cells = resolve_config(sample="cells", threshold="otsu")
     assert (cells.threshold, cells.background) == ("otsu", "none")
     assert resolve_config(sample="beads") == fast
+    # the FMD figure (33.39 dB, scripts/fmd_check.py --set background=none) is this setting
+    assert resolve_config(sample="cells") == resolve_config(threshold=0, background="none")
     saved = tmp_path / "c.json"
     resolve_config(sample="cells").save(saved)
     assert resolve_config(saved) == resolve_config(sample="cells")  # no need to name the sample again
