@@ -189,10 +189,13 @@ def run_speed_benchmark(images, repeats=3, out_markdown=None, *, paper_steps=3, 
             name = "classical pipeline (denoise + rolling ball + Otsu)"
             add(name, _timed(lambda: denoise_classical_pipeline(green), repeats))
         except ImportError:
-            from skimage.restoration import denoise_nl_means, estimate_sigma
+            from skimage.restoration import denoise_nl_means
 
+            from ..noise import noise_sigma
+
+            sigma = noise_sigma(green)  # as the NLM peer estimates it
             add("scikit-image NLM", _timed(lambda: denoise_nl_means(
-                green, h=0.8 * estimate_sigma(green), sigma=estimate_sigma(green), fast_mode=True), repeats))
+                green, h=0.8 * sigma, sigma=sigma, fast_mode=True), repeats))
     notes["histdip fast preset (fit + predict)"] = f"iterations used: {sorted(set(iters))}"
     if not isinstance(images[0], np.ndarray):
         name = "histdip restore command (new process: start-up, read, fit, write)"
