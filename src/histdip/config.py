@@ -18,6 +18,7 @@ Presets
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Literal, Optional, Union
@@ -212,17 +213,8 @@ class RestoreConfig(_Strict):
         """
         if preset not in PRESETS:
             raise ConfigError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
-        base = json.loads(json.dumps(PRESETS[preset]))
-        for key, value in overrides.items():
-            if value is None:
-                continue
-            if isinstance(value, BaseModel):
-                value = value.model_dump()
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                base[key].update(value)
-            else:
-                base[key] = value
-        return cls.validated(**base)
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return cls.validated(**merge_settings(PRESETS[preset], changes))
 
     @classmethod
     def validated(cls, **fields):
@@ -234,15 +226,7 @@ class RestoreConfig(_Strict):
 
     def replace(self, **changes):
         """A validated copy with ``changes`` applied (nested sections as dicts)."""
-        data = self.model_dump()
-        for key, value in changes.items():
-            if isinstance(value, BaseModel):
-                value = value.model_dump()
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key].update(value)
-            else:
-                data[key] = value
-        return type(self).validated(**data)
+        return type(self).validated(**merge_settings(self.model_dump(), changes))
 
     # ------------------------------------------------------------------- files
     def to_dict(self):
@@ -310,6 +294,27 @@ def parse_assignments(items):
         except json.JSONDecodeError:
             out[key] = value
     return out
+
+
+def merge_settings(base, changes):
+    """A copy of the settings dict ``base`` with ``changes`` applied.
+
+    A nested section (``network``, ``physics``, ``stopping``) given as a dict, or as its
+    model, is merged into the base's section field by field; any other value replaces.
+
+    >>> merge_settings({"lr": 1e-3, "stopping": {"rule": "fixed", "level": 1.0}},
+    ...                {"stopping": {"level": 0.6}})
+    {'lr': 0.001, 'stopping': {'rule': 'fixed', 'level': 0.6}}
+    """
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _one_line(err: ValidationError):

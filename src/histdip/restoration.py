@@ -75,18 +75,16 @@ def resolve_config(config=None, **overrides):
     settings under them; it tunes the fast preset and is refused with another.
     """
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    if isinstance(config, (str, Path)):
+        config = RestoreConfig.load(config)
     sample = overrides.pop("sample", None)
     if sample is not None:
-        if isinstance(config, (str, Path)):
-            config = RestoreConfig.load(config)
         base = overrides.get("preset") or (config.preset if isinstance(config, RestoreConfig) else None)
         if base not in (None, "fast"):
             raise ConfigError(f"sample={sample!r} tunes the fast preset, not {base!r}")
         overrides = sample_overrides(sample, overrides)
     if config is None:
         return RestoreConfig.from_preset(overrides.pop("preset", "fast"), **overrides)
-    if isinstance(config, (str, Path)):
-        config = RestoreConfig.load(config)
     if not isinstance(config, RestoreConfig):
         raise ConfigError(f"config must be a RestoreConfig or a file path, got {type(config).__name__}")
     if "preset" in overrides and overrides["preset"] != config.preset:

@@ -22,8 +22,7 @@ resolved fields, so a result is reproduced without naming the sample again.
 
 from __future__ import annotations
 
-import copy
-
+from .config import merge_settings
 from .errors import ConfigError
 
 #: Overrides on the fast preset, per kind of sample.
@@ -45,10 +44,4 @@ def sample_overrides(sample, overrides=None):
     spec = str(sample).strip().lower()
     if spec not in SAMPLES:
         raise ConfigError(f"unknown sample {sample!r}; use one of {', '.join(SAMPLES)}")
-    merged = copy.deepcopy(SAMPLES[spec])
-    for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key].update(value)
-        else:
-            merged[key] = value
-    return merged
+    return merge_settings(SAMPLES[spec], overrides or {})

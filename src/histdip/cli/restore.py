@@ -93,7 +93,7 @@ def _describe(result, short=False):
     plot title fits."""
     parts = []
     if result.threshold is not None:
-        low = getattr(result, "threshold_low", None)
+        low = result.threshold_low
         parts.append(f"T={result.threshold:.4g}" + ("" if low is None or low >= result.threshold else f" (low {low:.4g})"))
     if result.iterations:
         parts.append(f"{result.iterations} iterations")
