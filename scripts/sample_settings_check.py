@@ -4,7 +4,8 @@ For each simulated item of the quality benchmark (128 px, the seeds given) it ru
 named variants in one process and prints affine-fair PSNR / SSIM against the clean
 signal, the steps fitted and the seconds, then the mean per dataset and variant.
 
-Variants: ``default`` (the fast preset), ``sample:beads|filaments|cells``
+Variants: ``default`` (the fast preset; its ``sample='auto'`` choice is printed last on
+each line), ``sample:beads|filaments|cells``
 (:mod:`histdip.samples`), a few single changes (``low-li``: hysteresis with Li's T as
 the low one; ``lv0.6``: stop at 0.6 of the noise variance; ``bgnone``: no background
 subtraction; ``cells+lv0.6``; ``*+ens8``: prediction averaged over 8 flips / turns), and the peers ``classical`` (BM3D + rolling ball + Otsu, as in the
@@ -57,15 +58,15 @@ for item in load_items(datasets, settings):
     for v in variants:
         t0 = time.perf_counter()
         if v in PEERS:
-            out, steps = run_method(PEERS[v], item, settings, 0, {}), 0
+            out, steps, chosen = run_method(PEERS[v], item, settings, 0, {}), 0, "-"
         else:
             kw = dict(sample=v.split(":", 1)[1]) if v.startswith("sample:") else VARIANTS[v]
             run = histdip.restore_detailed(item.image, seed=0, **kw)
-            out, steps = np.asarray(run.image, np.float64), run.iterations
+            out, steps, chosen = np.asarray(run.image, np.float64), run.iterations, run.config.sample
         s = score(item, out)
         results.setdefault(v, []).append((item.dataset, s["psnr_affine"], s["ssim_affine"]))
         print(f"{item.name:28s} {v:17s} {s['psnr_affine']:6.2f} {s['ssim_affine']:.3f} ({steps}) "
-              f"{time.perf_counter() - t0:5.1f}s", flush=True)
+              f"{time.perf_counter() - t0:5.1f}s {chosen}", flush=True)
 for v, rows in results.items():
     for d in datasets:
         psnrs = [r[1] for r in rows if r[0] == d]

@@ -212,6 +212,23 @@ def test_threshold_low_keeps_dim_parts_joined_to_bright_ones(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
 
 
+def test_default_sample_is_chosen_from_the_image_said_and_saved(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    dim = np.clip(30 + 8 * rng.standard_normal((64, 64)), 0, 255).astype(np.uint8)
+    dim[20:30, 20:30] += 20  # a patch ~2.5 noise sigma above the floor
+    src = save_png(tmp_path / "dim.png", dim)
+    rc, out, err = cli(capsys, "restore", src, "--iterations", "3", "--outdir", tmp_path / "o")
+    assert rc == 0, err
+    assert "sample cells (auto)" in out
+    saved = json.loads((tmp_path / "o" / "dim_histdip.json").read_text())
+    assert saved["histdip_config"]["sample"] == "cells" and saved["histdip_config"]["threshold"] == 0
+    assert saved["run"]["sample"] == "cells" and "noise sigma" in saved["run"]["sample_reason"]
+    rc, out, err = cli(capsys, "restore", src, "--iterations", "3", "--threshold", "5", "--outdir", tmp_path / "t")
+    assert rc == 0, err
+    assert "(auto)" not in out
+    assert json.loads((tmp_path / "t" / "dim_histdip.json").read_text())["histdip_config"]["sample"] is None
+
+
 def test_sample_flag_saves_the_resolved_settings_and_explicit_flags_win(tmp_path, capsys):
     img = np.full((40, 60), 10, np.uint8)
     img[10:13, 5:30] = 60
@@ -511,10 +528,15 @@ def test_threshold_matches_what_restore_uses(tmp_path, capsys, kind):
         tifffile.imwrite(src, beads(dtype=np.float32) * 3.0)
     rc, out, err = cli(capsys, "threshold", src, "--json", "--no-plot")
     assert rc == 0, err
-    t = json.loads(out)["threshold"]
+    report = json.loads(out)
     rc, _, err = cli(capsys, "restore", src, "--method", "threshold", "--outdir", tmp_path / "o", "-q")
     assert rc == 0, err
-    assert json.loads((tmp_path / "o" / "f_histdip.json").read_text())["run"]["threshold"] == pytest.approx(t)
+    assert json.loads((tmp_path / "o" / "f_histdip.json").read_text())["run"]["threshold"] == pytest.approx(report["threshold"])
+    # and the sample restore's default chooses from that grey and T
+    rc, _, err = cli(capsys, "restore", src, "--iterations", "1", "--outdir", tmp_path / "d", "-q")
+    assert rc == 0, err
+    run = json.loads((tmp_path / "d" / "f_histdip.json").read_text())["run"]
+    assert run["sample"] == report["auto_sample"] and f"{report['foreground_snr']:.1f}" in run["sample_reason"]
 
 
 @pytest.mark.parametrize(

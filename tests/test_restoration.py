@@ -176,16 +176,19 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
     from histdip.restoration import resolve_config
 
     fast = resolve_config()
+    assert fast.sample == "auto"  # the image chooses, at restore time
     fil = resolve_config(sample="filaments")
-    assert (fil.threshold_low, fil.stopping.level) == ("li", 0.6)
+    assert (fil.sample, fil.threshold_low, fil.stopping.level) == ("filaments", "li", 0.6)
     # the rest of the stopping section is the fast preset's, not the section's defaults
     assert fil.stopping.rule == fast.stopping.rule and fil.stopping.near_level == fast.stopping.near_level
-    assert fil.replace(threshold_low=None, stopping={"level": fast.stopping.level}) == fast
+    assert fil.replace(threshold_low=None, stopping={"level": fast.stopping.level}, sample="auto") == fast
     cells = resolve_config(sample="cells", threshold="otsu")
     assert (cells.threshold, cells.background) == ("otsu", "none")
-    assert resolve_config(sample="beads") == fast
+    assert resolve_config(sample="beads") == fast.replace(sample="beads")
     # the FMD figure (33.39 dB, scripts/fmd_check.py --set background=none) is this setting
-    assert resolve_config(sample="cells") == resolve_config(threshold=0, background="none")
+    by_hand = resolve_config(threshold=0, background="none")
+    assert by_hand.sample is None  # fields set by hand turn auto off
+    assert resolve_config(sample="cells") == by_hand.replace(sample="cells")
     saved = tmp_path / "c.json"
     resolve_config(sample="cells").save(saved)
     assert resolve_config(saved) == resolve_config(sample="cells")  # no need to name the sample again
@@ -194,6 +197,55 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
         resolve_config(preset="paper", sample="cells")
     with pytest.raises(ConfigError, match="unknown sample"):
         resolve_config(sample="tissue")
+
+
+def test_auto_is_off_for_hand_set_prior_fields_other_methods_and_the_paper_preset():
+    from histdip.restoration import resolve_config
+
+    for fields in (dict(threshold=120), dict(background="none"), dict(threshold_low="li"),
+                   dict(background_radius=30), dict(method="dip"), dict(method="threshold"), dict(preset="paper")):
+        assert resolve_config(**fields).sample is None, fields
+    assert resolve_config(lr=0.01, seed=3).sample == "auto"  # fields outside the prior leave it on
+    assert resolve_config(sample="auto", threshold=120).sample is None  # even when named
+    with pytest.raises(ConfigError, match="fast preset"):
+        resolve_config(preset="paper", sample="auto")
+
+
+def _bead_photo(peak, seed=0, shape=(96, 96)):
+    """Bright discs on a dark, noisy field (sigma 0.02 of full scale)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    clean = np.zeros(shape)
+    for cy, cx in rng.uniform(12, shape[0] - 12, (6, 2)):
+        clean[(yy - cy) ** 2 + (xx - cx) ** 2 < 16] = peak
+    return np.clip(clean + 0.05 + 0.02 * rng.standard_normal(shape), 0, 1).astype(np.float32), clean
+
+
+def test_auto_keeps_the_threshold_for_objects_clear_of_the_noise_and_drops_it_near_it():
+    from histdip.restoration import prepare, resolve_config
+
+    fast = resolve_config()
+    bright, _ = _bead_photo(0.8)  # ~40 sigma above the floor
+    prep, cfg, why = prepare(bright, fast)
+    assert cfg.sample == "beads" and cfg.background == "rolling-ball" and "threshold prior kept" in why
+    dim, _ = _bead_photo(0.12)  # ~6 sigma
+    prep, cfg, why = prepare(dim, fast)
+    assert (cfg.sample, cfg.threshold, cfg.background) == ("cells", 0.0, "none") and "< 15" in why
+    assert prep.gray.max() > 0.05 * 255  # the cells' grey: nothing subtracted
+    # a config that already names its sample, or none, is left alone
+    for cfg in (fast.replace(sample="beads"), resolve_config(threshold=10)):
+        assert prepare(dim, cfg)[1] == cfg and prepare(dim, cfg)[2] == ""
+
+
+def test_auto_choice_is_recorded_and_the_saved_config_reproduces_it(tmp_path):
+    dim, _ = _bead_photo(0.12)
+    run = histdip.restore_detailed(dim, iterations=20)
+    rec = run.record()
+    assert rec["sample"] == "cells" and rec["sample_reason"].startswith("auto:")
+    saved = run.config.save(tmp_path / "c.json")
+    again = histdip.restore_detailed(dim, saved)
+    assert again.config == run.config and again.sample_reason == ""  # nothing left to choose
+    np.testing.assert_array_equal(again.image, run.image)
 
 
 def test_cells_sample_fits_the_dim_cytoplasm_the_threshold_drops():

@@ -133,13 +133,17 @@ class RestoreConfig(_Strict):
     fewer pixels from the mask, ``mask_grow`` then dilates it by that many pixels.
     ``threshold_low`` (a rule or T, None: off) makes the mask a hysteresis threshold:
     pixels above it are kept where they connect to a pixel above ``threshold``
-    (:func:`histdip.prior.foreground_mask`).
+    (:func:`histdip.prior.foreground_mask`). ``sample`` names the kind of sample whose
+    settings (:mod:`histdip.samples`) the fast preset took; ``auto`` lets the image
+    choose at restore time, and the config saved with a result holds the choice and the
+    fields it set; None: the fields as given.
     """
 
     method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
     preset: Literal["fast", "paper", "custom"] = "fast"
     threshold: Union[float, str] = "yen"
     threshold_low: Optional[Union[float, str]] = None
+    sample: Optional[Literal["auto", "beads", "filaments", "cells"]] = None
     channel: str = "auto"
     background: Literal["none", "rolling-ball", "tophat"] = "none"
     background_radius: Union[float, Literal["auto"]] = "auto"

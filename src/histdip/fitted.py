@@ -16,7 +16,7 @@ from .config import RestoreConfig
 from .devices import resolve_device
 from .errors import ConfigError, InputError
 from .networks import SkipNet
-from .restoration import Restoration, _fit, _memory_format, _network_input, _predict, _Prepared, resolve_config
+from .restoration import Restoration, _fit, _memory_format, _network_input, _predict, _Prepared, prepare, resolve_config
 
 
 @dataclass
@@ -74,11 +74,11 @@ def fit_model(image, config=None, *, progress=False, **overrides):
     config = resolve_config(config, **overrides)
     if config.method == "threshold":
         raise ConfigError("method 'threshold' fits no network; use hist-dip or dip")
-    prep = _Prepared(image, config)
+    prep, config, why = prepare(image, config)
     t, mask, target = prep.prior(config)
     net, fitted, result, _ = _fit(prep, config, target, mask, progress=progress)
     record = Restoration(None, config, t, mask, result.iterations, result.stop_reason, result.seconds, [], result.loss,
-                         prep.background_radius).record()
+                         prep.background_radius, sample_reason=why).record()
     # The averaged network (when ema is set) is the one restore() predicts with.
     model = fitted if config.output == "eval" else net
     return FittedModel(model, config, 3 if prep.signal.ndim == 3 else 1, record)

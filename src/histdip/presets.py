@@ -12,6 +12,7 @@ PRESETS = {
         preset="paper",
         threshold="yen",
         threshold_low=None,
+        sample=None,
         channel="rgb",
         background="none",
         background_radius="auto",
@@ -41,6 +42,9 @@ PRESETS = {
         # One T, not a hysteresis pair: on the phone photos b, d, g and j a lower second
         # T (Li's) joins the flare around the beads to them, 15-33x the mask (docs/results.md).
         threshold_low=None,
+        # The image chooses between these settings (beads) and those for cells: T only
+        # where the objects above it stand clear of the noise (histdip.samples).
+        sample="auto",
         channel="auto",
         # The glow under the beads, subtracted before the threshold (ImageJ's rolling
         # ball), with a radius that follows the size of the objects found: on a 128 px

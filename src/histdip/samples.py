@@ -18,12 +18,27 @@ and drops the glow and flare around them. Other samples break that prior in know
 ``beads`` is the fast preset itself. The settings are overrides on it, applied under
 the caller's own (an explicit ``threshold=`` still wins), and the saved config holds the
 resolved fields, so a result is reproduced without naming the sample again.
+
+``auto`` (the fast preset's default) chooses between ``beads`` and ``cells`` from the
+image, by how far the objects that Yen's T keeps stand above the noise
+(:func:`choose_sample`). The threshold prior separates signal from the noise floor only
+where the two are apart: on the paper's phone photos the objects above T average
+23-104 noise standard deviations; on every real microscope frame in ../shared/data
+(the 48 FMD frames, W2S, Myxococcus, Convallaria) at most 12.6, where T cuts through
+dim signal that the fit without a threshold keeps (docs/results.md, "Session 8").
+``filaments`` is never chosen: it is for sparse filaments on a dark field, which the
+statistic does not tell from a field of cells.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from .color import luma
 from .config import merge_settings
 from .errors import ConfigError
+from .intensity import to_unit
+from .noise import noise_sigma
 
 #: Overrides on the fast preset, per kind of sample.
 SAMPLES = {
@@ -31,6 +46,57 @@ SAMPLES = {
     "filaments": {"threshold_low": "li", "stopping": {"level": 0.6}},
     "cells": {"threshold": 0.0, "background": "none"},
 }
+
+
+#: ``sample='auto'`` keeps the threshold prior (``beads``) when the grey above Yen's T
+#: averages at least this many noise standard deviations; below it, ``cells``. It lies in
+#: the gap of the real images: every microscope frame in ../shared/data reads 12.6 or less
+#: (FMD Confocal_MICE), every phone photo 23.5 or more (i.png). Simulated bead photos read
+#: 21.5-52.9 at the calibrated noise; at twice it 19.3-25.1 at 1200 x 900, but 11.2-19.6
+#: on 128 px crops, four of nine of which fall below (docs/results.md, "Session 8").
+AUTO_MIN_SNR = 15.0
+
+
+def grey_noise_sigma(image):
+    """Noise standard deviation of the luma of ``image``, on the 0-255 grey scale of T.
+
+    :func:`histdip.noise.noise_sigma` of the unsmoothed grey, before any background is
+    subtracted (the noise follows the recorded levels).
+    """
+    return 255.0 * noise_sigma(luma(to_unit(image)))
+
+
+def foreground_snr(gray, threshold, sigma):
+    """Mean of ``gray`` above ``threshold``, in units of ``sigma``.
+
+    ``gray`` is the grey on 0-255 that T is chosen on (background-subtracted, lightly
+    smoothed), ``sigma`` its noise before smoothing (:func:`grey_noise_sigma`). Zero when
+    nothing lies above T; infinite for a noise-free image.
+
+    >>> gray = np.zeros((8, 8)); gray[:2, :2] = 51.0
+    >>> foreground_snr(gray, 20.0, 2.55)
+    20.0
+    """
+    gray = np.asarray(gray)
+    above = gray[gray > threshold]
+    if above.size == 0:
+        return 0.0
+    if not sigma > 0:
+        return float("inf")
+    return float(above.mean() / sigma)
+
+
+def choose_sample(snr):
+    """(sample, reason) for ``sample='auto'`` from :func:`foreground_snr`.
+
+    >>> choose_sample(23.5)[0], choose_sample(8.0)[0]
+    ('beads', 'cells')
+    """
+    if snr >= AUTO_MIN_SNR:
+        return "beads", (f"auto: objects above T average {snr:.1f} noise sigma (>= {AUTO_MIN_SNR:g}): "
+                         "threshold prior kept")
+    return "cells", (f"auto: objects above T average {snr:.1f} noise sigma (< {AUTO_MIN_SNR:g}): T would cut "
+                     "dim signal; fitted without threshold or background subtraction")
 
 
 def sample_overrides(sample, overrides=None):
@@ -42,6 +108,8 @@ def sample_overrides(sample, overrides=None):
     'otsu'
     """
     spec = str(sample).strip().lower()
+    if spec == "auto":  # the fast preset as it is, until the image decides
+        spec = "beads"
     if spec not in SAMPLES:
-        raise ConfigError(f"unknown sample {sample!r}; use one of {', '.join(SAMPLES)}")
+        raise ConfigError(f"unknown sample {sample!r}; use auto or one of {', '.join(SAMPLES)}")
     return merge_settings(SAMPLES[spec], overrides or {})

@@ -84,10 +84,11 @@ def add_config_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    help="named settings to start from (default: fast; 'paper' is the authors' configuration)")
     g.add_argument("--config", metavar="FILE", default=None,
                    help="start from a config saved by histdip (the .json written beside an output, or YAML)")
-    g.add_argument("--sample", choices=tuple(SAMPLES), default=None,
-                   help="the fast preset's settings for a kind of sample: beads (the default settings), "
-                   "filaments (hysteresis threshold, closer fit) or cells (whole image fitted, no threshold); "
-                   "flags given as well win")
+    g.add_argument("--sample", choices=("auto",) + tuple(SAMPLES), default=None,
+                   help="the fast preset's settings for a kind of sample: beads (threshold prior), filaments "
+                   "(hysteresis threshold, closer fit) or cells (whole image fitted, no threshold); flags given "
+                   "as well win. Default auto: beads where the objects above T stand >= 15 noise sigma "
+                   "above the floor, else cells; off when --threshold/--background are given")
     g.add_argument("--method", choices=methods, default=None,
                    help="hist-dip: threshold prior + DIP (default); dip: DIP alone; threshold: threshold only")
     g.add_argument("--threshold", metavar="T", default=None,

@@ -92,6 +92,8 @@ def _describe(result, short=False):
     """One-line summary; ``short`` keeps only the kind of stop ("cap", "plateau"...) so a
     plot title fits."""
     parts = []
+    if result.sample_reason:  # sample='auto' chose
+        parts.append(f"sample {result.config.sample} (auto)")
     if result.threshold is not None:
         low = result.threshold_low
         parts.append(f"T={result.threshold:.4g}" + ("" if low is None or low >= result.threshold else f" (low {low:.4g})"))

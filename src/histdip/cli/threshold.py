@@ -86,6 +86,7 @@ def rule_from_args(args):
 
 def run(args):
     from ..prior import foreground_mask, threshold_value
+    from ..samples import choose_sample, foreground_snr, grey_noise_sigma
 
     method, rule = rule_from_args(args)
     channel = args.channel
@@ -107,6 +108,12 @@ def run(args):
         t = threshold_value(gray, rule)
         t_low = None if args.low is None else threshold_value(gray, args.low)
     mask = foreground_mask(gray, t, low=t_low)
+    snr = foreground_snr(gray, t, grey_noise_sigma(image))
+    # What restore's default would decide: only on the grey and T it decides from.
+    fast = PRESETS["fast"]
+    as_restore = (str(channel).lower() == "luma" and rule == fast["threshold"] and args.low is None
+                  and args.background == fast["background"] and args.background_radius == fast["background_radius"])
+    auto = choose_sample(snr) if as_restore else None
     if str(channel).lower() == "auto" and image.ndim == 3:
         from ..color import auto_channel
 
@@ -129,6 +136,8 @@ def run(args):
         "foreground_fraction": count / total,
         "foreground_pixels": count,
         "pixels": total,
+        "foreground_snr": snr,
+        "auto_sample": None if auto is None else auto[0],
         "plot": None if plot is None else str(plot),
     }
     if args.json:
@@ -138,6 +147,8 @@ def run(args):
         kept = "> T" if t_low is None or t_low >= t else f"> {t_low:.4g} and joined to > T"
         print(f"{path}: T = {t:.4g} ({method}, channel {channel}{bg}); foreground ({kept}) "
               f"{100 * count / total:.2f} % ({count} of {total} pixels)")
+        if auto is not None:
+            print(f"histdip restore's default: sample {auto[0]} ({auto[1].removeprefix('auto: ')})")
         if plot is not None:
             print(f"histogram: {plot}")
     return 0
