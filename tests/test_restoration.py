@@ -173,7 +173,7 @@ def test_parse_assignments_reads_json_values_and_refuses_a_missing_equals_sign()
 
 
 def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(tmp_path):
-    from histdip.restoration import resolve_config
+    from histdip.settings import resolve_config
 
     fast = resolve_config()
     assert fast.sample == "auto"  # the image chooses, at restore time
@@ -200,7 +200,7 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
 
 
 def test_auto_is_off_for_hand_set_prior_fields_other_methods_and_the_paper_preset():
-    from histdip.restoration import resolve_config
+    from histdip.settings import resolve_config
 
     for fields in (dict(threshold=120), dict(background="none"), dict(threshold_low="li"),
                    dict(background_radius=30), dict(method="dip"), dict(method="threshold"), dict(preset="paper")):
@@ -222,7 +222,8 @@ def _bead_photo(peak, seed=0, shape=(96, 96)):
 
 
 def test_auto_keeps_the_threshold_for_objects_clear_of_the_noise_and_drops_it_near_it():
-    from histdip.restoration import prepare, resolve_config
+    from histdip.restoration import prepare
+    from histdip.settings import resolve_config
 
     fast = resolve_config()
     bright, _ = _bead_photo(0.8)  # ~40 sigma above the floor

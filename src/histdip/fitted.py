@@ -16,7 +16,8 @@ from .config import RestoreConfig
 from .devices import resolve_device
 from .errors import ConfigError, InputError
 from .networks import SkipNet
-from .restoration import Restoration, _fit, _memory_format, _network_input, _predict, _Prepared, prepare, resolve_config
+from .restoration import Restoration, _fit, _memory_format, _network_input, _predict, _Prepared, prepare
+from .settings import resolve_config
 
 
 @dataclass

@@ -46,7 +46,7 @@ class Skip(Exception):
 
 def _histdip_call(img, item, settings, seed, **kw):
     import histdip
-    from ..restoration import resolve_config
+    from ..settings import resolve_config
 
     over = dict(kw)
     if over.get("preset", "fast") == "fast":

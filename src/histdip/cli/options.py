@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..color import CHANNEL_NAMES
 from ..config import RestoreConfig
-from ..restoration import resolve_config
+from ..settings import resolve_config
 from ..samples import SAMPLES
 from ..errors import ConfigError, HistdipError, InputError
 from ..io import WRITE_EXTENSIONS, check_output_path
