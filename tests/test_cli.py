@@ -229,6 +229,28 @@ def test_default_sample_is_chosen_from_the_image_said_and_saved(tmp_path, capsys
     assert json.loads((tmp_path / "t" / "dim_histdip.json").read_text())["histdip_config"]["sample"] is None
 
 
+def test_threshold_sample_shows_the_settings_restore_would_use(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    dim = np.clip(30 + 8 * rng.standard_normal((64, 64)), 0, 255).astype(np.uint8)
+    dim[20:30, 20:30] += 20
+    src = save_png(tmp_path / "dim.png", dim)
+
+    def report(*flags):
+        rc, out, err = cli(capsys, "threshold", src, "--no-plot", "--json", *flags)
+        assert rc == 0, err
+        return json.loads(out)
+
+    cells = report("--sample", "cells")
+    assert (cells["threshold"], cells["background"], cells["method"]) == (0.0, "none", "manual")
+    auto = report("--sample", "auto")
+    assert auto["background"] == "none" and auto["sample_reason"].startswith("auto:") and "< 15" in auto["sample_reason"]
+    by_hand = report("--sample", "auto", "--background", "rolling-ball")  # as restore: auto off
+    assert by_hand["sample_reason"] == "" and by_hand["background"] == "rolling-ball"
+    fil = report("--sample", "filaments")
+    assert fil["threshold_low"] is not None and fil["background"] == "rolling-ball"
+    assert report()["background"] == "rolling-ball" and report()["sample"] is None
+
+
 def test_sample_flag_saves_the_resolved_settings_and_explicit_flags_win(tmp_path, capsys):
     img = np.full((40, 60), 10, np.uint8)
     img[10:13, 5:30] = 60

@@ -3,7 +3,9 @@
 T lives on the paper's 0-255 grey scale, computed by default from the same grey plane
 that ``histdip restore`` thresholds (BT.601 luma of the image mapped to [0, 1], whatever
 channel is fitted), so a T read here can be passed to ``histdip restore --threshold T``.
-``--channel`` shows another plane's histogram, for inspection only. The histogram PNG goes to ``<stem>_histogram.png`` in
+``--sample`` shows the T, low T and background of ``histdip restore --sample S``
+(``auto``: the settings the image chooses, with the reason). ``--channel`` shows another
+plane's histogram, for inspection only. The histogram PNG goes to ``<stem>_histogram.png`` in
 the current folder (or ``--outdir``), or to ``--plot PATH``; ``--no-plot`` skips it.
 """
 
@@ -41,12 +43,14 @@ def register(sub):
     p.add_argument("--channel", metavar="C", default="luma",
                    help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
                    "or for inspection only auto, red, green, blue or an index N")
-    p.add_argument("--background", choices=options.BACKGROUNDS,
-                   default=PRESETS["fast"]["background"],
+    p.add_argument("--sample", choices=("auto", "beads", "filaments", "cells"), default=None,
+                   help="the T, low T and background of histdip restore --sample S (auto: what the image "
+                   "chooses); flags given as well win (default: the beads settings, as restore's prior)")
+    p.add_argument("--background", choices=options.BACKGROUNDS, default=None,
                    help="background subtracted before thresholding, as histdip restore does (default: "
                    f"{PRESETS['fast']['background']}, the fast preset's; none for the paper preset's T)")
-    p.add_argument("--background-radius", type=options.radius_arg, metavar="PX", default=PRESETS["fast"]["background_radius"],
-                   help="background radius in pixels, or auto (default: %(default)s, from the size of the objects)")
+    p.add_argument("--background-radius", type=options.radius_arg, metavar="PX", default=None,
+                   help="background radius in pixels, or auto (default: auto, from the size of the objects)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--plot", metavar="PATH", default=None, help="histogram PNG to write")
     where.add_argument("--outdir", metavar="DIR", default=None,
@@ -58,11 +62,13 @@ def register(sub):
     return p
 
 
-def rule_from_args(args):
-    """The threshold rule (a float T or a rule name) the flags ask for."""
+def rule_from_args(args, default=PRESETS["fast"]["threshold"]):
+    """The threshold rule (a float T or a rule name) the flags ask for; ``default`` without them."""
     method = args.method
+    if method is None and args.value is None and args.percentile is None and not isinstance(default, str):
+        return "manual", float(default)  # a sample's own T (cells: 0)
     if method is None:
-        method = "manual" if args.value is not None else "percentile" if args.percentile is not None else PRESETS["fast"]["threshold"]
+        method = "manual" if args.value is not None else "percentile" if args.percentile is not None else default
     if method == "manual":
         if args.value is None:
             raise ConfigError("--method manual needs --value T")
@@ -84,11 +90,28 @@ def rule_from_args(args):
     return method, method
 
 
+def prior_settings(args, image):
+    """(settings, auto): the prior fields ``histdip restore`` would use with the same
+    ``--sample`` and flags (resolved as it does: a flag set by hand turns ``auto`` off);
+    ``auto`` is the reason ``--sample auto`` chose, else ""."""
+    from ..restoration import prepare
+    from ..settings import resolve_config
+
+    by_hand = args.method is not None or args.value is not None or args.percentile is not None
+    config = resolve_config(sample=args.sample or "beads", background=args.background,
+                            background_radius=args.background_radius, threshold_low=args.low,
+                            threshold=rule_from_args(args)[1] if by_hand else None)
+    auto = ""
+    if config.sample == "auto":
+        _, config, auto = prepare(image, config)
+    return {k: getattr(config, k) for k in ("threshold", "threshold_low", "background", "background_radius")}, auto
+
+
 def run(args):
     from ..prior import foreground_mask, threshold_value
     from ..samples import choose_sample, foreground_snr, grey_noise_sigma
 
-    method, rule = rule_from_args(args)
+    rule_from_args(args)  # bad flags fail before the image is read
     channel = args.channel
     path = Path(args.image)
     plot = None
@@ -104,16 +127,20 @@ def run(args):
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with options.about(path):
-        gray, radius = threshold_gray(image, channel, args.background, args.background_radius, rule)
+        prior, chosen = prior_settings(args, image)
+        method, rule = rule_from_args(args, prior["threshold"])
+        background = prior["background"]
+        gray, radius = threshold_gray(image, channel, background, prior["background_radius"], rule)
         t = threshold_value(gray, rule)
-        t_low = None if args.low is None else threshold_value(gray, args.low)
+        low = prior["threshold_low"]
+        t_low = None if low is None else threshold_value(gray, low)
     mask = foreground_mask(gray, t, low=t_low)
     snr = foreground_snr(gray, t, grey_noise_sigma(image))
     # What restore's default would decide: only on the grey and T it decides from.
     fast = PRESETS["fast"]
-    as_restore = (str(channel).lower() == "luma" and rule == fast["threshold"] and args.low is None
-                  and args.background == fast["background"] and args.background_radius == fast["background_radius"])
-    auto = choose_sample(snr) if as_restore else None
+    as_restore = (str(channel).lower() == "luma" and rule == fast["threshold"] and t_low is None
+                  and background == fast["background"] and prior["background_radius"] == fast["background_radius"])
+    auto = choose_sample(snr) if as_restore and args.sample in (None, "beads") else None
     if str(channel).lower() == "auto" and image.ndim == 3:
         from ..color import auto_channel
 
@@ -121,7 +148,7 @@ def run(args):
         channel = f"auto ({('red', 'green', 'blue')[index] if index < 3 else index})"
     count, total = int(mask.sum()), int(mask.size)
     if plot is not None:
-        bg = "" if radius is None else f", {args.background} background ({radius:.3g} px) subtracted"
+        bg = "" if radius is None else f", {background} background ({radius:.3g} px) subtracted"
         title = f"{path.name}: T = {t:.4g} ({method}), channel {channel}{bg}"
         with options.writing(plot):
             histogram_plot(gray, t, plot, title, low=t_low, overwrite=args.overwrite, protect=[path])
@@ -131,7 +158,9 @@ def run(args):
         "channel": channel,
         "threshold": t,
         "threshold_low": t_low,
-        "background": args.background,
+        "background": background,
+        "sample": args.sample,
+        "sample_reason": chosen,
         "background_radius": radius,
         "foreground_fraction": count / total,
         "foreground_pixels": count,
@@ -143,12 +172,14 @@ def run(args):
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        bg = "" if radius is None else f", {args.background} background of {radius:.3g} px subtracted"
+        bg = "" if radius is None else f", {background} background of {radius:.3g} px subtracted"
         kept = "> T" if t_low is None or t_low >= t else f"> {t_low:.4g} and joined to > T"
         print(f"{path}: T = {t:.4g} ({method}, channel {channel}{bg}); foreground ({kept}) "
               f"{100 * count / total:.2f} % ({count} of {total} pixels)")
         if auto is not None:
             print(f"histdip restore's default: sample {auto[0]} ({auto[1].removeprefix('auto: ')})")
+        if chosen:
+            print(f"--sample auto: {chosen.removeprefix('auto: ')}")
         if plot is not None:
             print(f"histogram: {plot}")
     return 0
