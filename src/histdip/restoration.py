@@ -128,25 +128,6 @@ class _Prepared:
         return (unit_array * (self.hi - self.lo) + offset).astype(np.float32)
 
 
-def threshold_plane(image, config=None, **overrides):
-    """The grey on which :func:`restore` chooses and applies T, and the background radius.
-
-    Parameters
-    ----------
-    image : ndarray, (H, W) or (H, W, C)
-    config, **overrides
-        As :func:`restore` (background, radius, threshold rule and smoothing matter).
-
-    Returns
-    -------
-    gray : ndarray, float64, (H, W), on 0-255
-    radius : float or None
-        The background radius used (``'auto'`` resolved), None without subtraction.
-    """
-    prep = _Prepared(image, resolve_config(config, **overrides), fit=False)
-    return prep.gray, prep.background_radius
-
-
 def validate_image(image):
     """Check an array can be restored; raise :class:`InputError` saying why not."""
     image = np.asarray(image)
@@ -215,25 +196,26 @@ def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overr
     )
 
 
-def prepare(image, config):
+def prepare(image, config, *, fit=True):
     """(prepared image, config, reason): ``sample='auto'`` resolved on ``image``.
 
     With ``auto``, the grey and T of the preset's own settings (beads) are read first;
     :func:`histdip.samples.choose_sample` then keeps them or switches to ``cells``. The
     returned config names the choice and holds the fields it set, so saved beside a
     result it reproduces the run. Any other config comes back as it is, reason "".
+    ``fit=False`` prepares only the grey that T is chosen on (``histdip threshold``).
     """
     if config.sample != "auto":
-        return _Prepared(image, config), config, ""
+        return _Prepared(image, config, fit=fit), config, ""
     # Read first: computed between the rolling ball and the fit, it slowed the fit of
     # a.png by 1.4-1.9 s on 2 cores (cause not found); here, by 0.5-1 s at most.
     sigma = grey_noise_sigma(validate_image(image))
-    prep = _Prepared(image, config)
+    prep = _Prepared(image, config, fit=fit)
     snr = foreground_snr(prep.gray, threshold_value(prep.gray, config.threshold), sigma)
     sample, why = choose_sample(snr)
     config = config.replace(**sample_overrides(sample), sample=sample)
     if sample != "beads":
-        prep = _Prepared(image, config)
+        prep = _Prepared(image, config, fit=fit)
     return prep, config, why
 
 

@@ -19,6 +19,7 @@ from ..config import PRESETS, THRESHOLD_RULES as RULES
 from ..errors import ConfigError, InputError
 from ..io import check_output_path, read_image
 from ..plotting import histogram_plot
+from ..samples import SAMPLES
 from . import options
 
 
@@ -43,7 +44,7 @@ def register(sub):
     p.add_argument("--channel", metavar="C", default="luma",
                    help="grey plane: luma (default: what histdip restore thresholds, whatever channel it fits), "
                    "or for inspection only auto, red, green, blue or an index N")
-    p.add_argument("--sample", choices=("auto", "beads", "filaments", "cells"), default=None,
+    p.add_argument("--sample", choices=("auto",) + tuple(SAMPLES), default=None,
                    help="the T, low T and background of histdip restore --sample S (auto: what the image "
                    "chooses); flags given as well win (default: the beads settings, as restore's prior)")
     p.add_argument("--background", choices=options.BACKGROUNDS, default=None,
@@ -91,9 +92,10 @@ def rule_from_args(args, default=PRESETS["fast"]["threshold"]):
 
 
 def prior_settings(args, image):
-    """(settings, auto): the prior fields ``histdip restore`` would use with the same
-    ``--sample`` and flags (resolved as it does: a flag set by hand turns ``auto`` off);
-    ``auto`` is the reason ``--sample auto`` chose, else ""."""
+    """(grey, radius, settings, auto): the grey on 0-255, background radius and prior
+    fields ``histdip restore`` would use with the same ``--sample`` and flags (resolved as
+    it does: a flag set by hand turns ``auto`` off); ``auto`` is the reason ``--sample
+    auto`` chose, else ""."""
     from ..restoration import prepare
     from ..settings import resolve_config
 
@@ -101,10 +103,9 @@ def prior_settings(args, image):
     config = resolve_config(sample=args.sample or "beads", background=args.background,
                             background_radius=args.background_radius, threshold_low=args.low,
                             threshold=rule_from_args(args)[1] if by_hand else None)
-    auto = ""
-    if config.sample == "auto":
-        _, config, auto = prepare(image, config)
-    return {k: getattr(config, k) for k in ("threshold", "threshold_low", "background", "background_radius")}, auto
+    prep, config, auto = prepare(image, config, fit=False)
+    fields = {k: getattr(config, k) for k in ("threshold", "threshold_low", "background", "background_radius")}
+    return prep.gray, prep.background_radius, fields, auto
 
 
 def run(args):
@@ -127,10 +128,10 @@ def run(args):
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with options.about(path):
-        prior, chosen = prior_settings(args, image)
+        gray, radius, prior, chosen = prior_settings(args, image)
         method, rule = rule_from_args(args, prior["threshold"])
         background = prior["background"]
-        gray, radius = threshold_gray(image, channel, background, prior["background_radius"], rule)
+        gray = channel_gray(image, channel, gray, background, radius)
         t = threshold_value(gray, rule)
         low = prior["threshold_low"]
         t_low = None if low is None else threshold_value(gray, low)
@@ -185,23 +186,20 @@ def run(args):
     return 0
 
 
-def threshold_gray(image, channel="luma", background="none", radius="auto", rule="yen"):
-    """(grey on 0-255 to threshold, background radius used or None).
+def channel_gray(image, channel, luma_gray, background, radius):
+    """The grey on 0-255 to threshold for ``channel``.
 
-    ``'luma'`` (the default) is exactly what ``histdip restore`` thresholds
-    (:func:`histdip.restoration.threshold_plane`: BT.601 luma of the image mapped to
-    [0, 1], with the same background subtracted and the same smoothing), whatever
-    channel it then fits. Any other channel is for inspection only: its T does not
-    carry over to ``restore``.
+    ``'luma'`` (the default) is ``luma_gray``, exactly what ``histdip restore``
+    thresholds (BT.601 luma of the image mapped to [0, 1], with the same background
+    subtracted and the same smoothing), whatever channel it then fits. Any other channel
+    is for inspection only (the same background, radius ``radius``, subtracted): its T
+    does not carry over to ``restore``.
     """
     from ..background import subtract_background
     from ..color import select_channel
     from ..intensity import to_unit
-    from ..restoration import threshold_plane
 
-    gray, used = threshold_plane(image, background=background, background_radius=radius, threshold=rule,
-                                 method="threshold")
     if str(channel).lower() in ("luma", "rgb"):
-        return gray, used
+        return luma_gray
     plane = select_channel(to_unit(image), channel)
-    return 255.0 * (plane if used is None else subtract_background(plane, background, used)), used
+    return 255.0 * (plane if radius is None else subtract_background(plane, background, radius))
