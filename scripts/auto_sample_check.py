@@ -8,8 +8,12 @@ benchmark's 128 px items of seeds 11-19, and 1200 x 900 scenes of seeds 11-13) i
 the choice and the seconds the choice took (the grey and T are the restore's own; the
 noise estimate is the extra). No fitting: about a minute.
 
-Run: .venv/bin/python scripts/auto_sample_check.py [real|sim]...
-Quoted in docs/results.md ("Session 8"); log in docs/figures/data/sample-auto/.
+With ``--more`` each line also gives statistics that were tried in its place (session 9),
+all in noise sigma: the mean of the brightest 1 % of the grey, its 99th and 99.9th
+percentiles, Yen's T, and T above the grey's median.
+
+Run: .venv/bin/python scripts/auto_sample_check.py [--more] [real|sim]...
+Quoted in docs/results.md ("Session 8", "Session 9"); logs in docs/figures/data/sample-auto/.
 """
 
 import sys
@@ -21,7 +25,9 @@ import numpy as np
 
 from histdip.bench.quality import Settings, load_items
 from histdip.config import RestoreConfig
+from histdip.prior import threshold_value
 from histdip.restoration import prepare
+from histdip.samples import grey_noise_sigma
 from histdip.simulate import simulate_scene
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -31,8 +37,19 @@ FAST = RestoreConfig.from_preset("fast")
 def show(group, name, image):
     t0 = time.perf_counter()
     _, config, why = prepare(image, FAST)
+    seconds = time.perf_counter() - t0
     snr = why.split("average ", 1)[1].split(" ", 1)[0]
-    print(f"{group:12s} {name:34s} {snr:>6s} {config.sample:6s} {time.perf_counter() - t0:5.2f} s", flush=True)
+    extra = ""
+    if MORE:
+        # The grey and T of the beads settings, which the choice is made on.
+        prep, _, _ = prepare(image, FAST.replace(sample="beads"), fit=False)
+        g, sigma = prep.gray, grey_noise_sigma(image)
+        t = threshold_value(g, "yen")
+        top = np.sort(g.ravel())[-max(1, g.size // 100):].mean()
+        q99, q999 = np.percentile(g, [99, 99.9])
+        extra = (f"  top1% {top / sigma:6.1f} q99 {q99 / sigma:6.1f} q99.9 {q999 / sigma:6.1f} "
+                 f"T {t / sigma:5.1f} T-median {(t - np.median(g)) / sigma:5.1f}")
+    print(f"{group:12s} {name:34s} {snr:>6s} {config.sample:6s} {seconds:5.2f} s{extra}", flush=True)
 
 
 def real():
@@ -62,6 +79,7 @@ def sim():
             show(f"sim-{kind} x{noise:g}", f"1200x900 seed {seed}", sc.noisy.astype(np.float32))
 
 
+MORE = "--more" in sys.argv[1:]
 print(f"{'group':12s} {'image':34s} {'SNR':>6s} choice  time")
-for what in sys.argv[1:] or ["real", "sim"]:
+for what in [a for a in sys.argv[1:] if a != "--more"] or ["real", "sim"]:
     {"real": real, "sim": sim}[what]()
