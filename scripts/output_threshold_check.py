@@ -17,7 +17,7 @@ the output's mode) beside the gain of the triangle threshold.
 
 Run (2 torch threads; step 1 about 6 min, step 2 seconds):
     .venv/bin/python scripts/output_threshold_check.py [--cache DIR] [--score-only]
-Quoted in docs/results.md ("Session 9"); logs in docs/figures/data/sample-auto/session9_*.log.
+Quoted in docs/results.md ("Session 9"); log in docs/figures/data/sample-auto/session9_output_threshold.log.
 """
 
 import argparse
@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from scipy import ndimage
-from skimage import filters
 
 import histdip
 from histdip.background import subtract_background
@@ -36,7 +35,7 @@ from histdip.color import luma
 from histdip.intensity import intensity_range, to_unit
 from histdip.metrics import psnr, ssim
 from histdip.noise import noise_sigma
-from histdip.prior import foreground_mask
+from histdip.prior import foreground_mask, threshold_value
 
 DATASETS = ["sim-filaments", "sim-cells", "sim-beads", "fmd", "w2s", "myxo"]
 
@@ -55,14 +54,18 @@ def fit_all(cache):
               f"({run.iterations}) {time.perf_counter() - t0:5.1f}s", flush=True)
 
 
+def floor_threshold(o, rule):
+    """(output, mask): ``o`` above ``rule``'s T on its 1 px smoothing (mask grown 1 px), the
+    rest set to the median below T."""
+    g = ndimage.gaussian_filter(o, 1.0)
+    m = foreground_mask(g, threshold_value(g, rule), grow=1)
+    return np.where(m, o, np.median(o[~m]) if (~m).any() else 0.0), m
+
+
 def variants(o):
     yield "none", o
-    g = ndimage.gaussian_filter(o, 1.0)
     for rule in ["yen", "otsu", "triangle", "li"]:
-        f = getattr(filters, f"threshold_{rule}")
-        t = f(g) if rule == "li" else f(g, nbins=256)
-        m = foreground_mask(g, t, grow=1)
-        yield f"{rule}-floor", np.where(m, o, np.median(o[~m]) if (~m).any() else 0.0)
+        yield f"{rule}-floor", floor_threshold(o, rule)[0]
     for r in [25, 50]:
         yield f"rb{r}", subtract_background((o - o.min()) / (np.ptp(o) + 1e-12), "rolling-ball", r)
 
@@ -84,10 +87,8 @@ def score_all(cache):
         lo, hi = intensity_range(img)
         ou = (o - lo) / (hi - lo)
         sig = noise_sigma(luma(to_unit(img)))
-        g = ndimage.gaussian_filter(ou, 1.0)
-        m = foreground_mask(g, filters.threshold_triangle(g, nbins=256), grow=1)
-        gain = (psnr(np.where(m, ou, np.median(ou[~m])), ref, data_range=dr, affine=True)
-                - psnr(ou, ref, data_range=dr, affine=True))
+        floored, m = floor_threshold(ou, "triangle")
+        gain = psnr(floored, ref, data_range=dr, affine=True) - psnr(ou, ref, data_range=dr, affine=True)
         hist, edges = np.histogram(ou, bins=512)
         mode = edges[np.argmax(hist)] + (edges[1] - edges[0]) / 2
         near = " ".join(f"{np.mean(np.abs(ou - mode) < k * sig):.2f}" for k in (0.5, 1, 2))
