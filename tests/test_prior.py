@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from histdip.color import auto_channel, luma, select_channel
+from histdip.color import auto_channel, is_colour_photo, luma, own_content, select_channel
 from histdip.errors import ConfigError, NoSignalError
 from histdip.prior import foreground_mask, gray_for_threshold, masked_target, threshold_report, threshold_value
 
@@ -124,3 +124,18 @@ def test_restore_uses_the_configured_mask_options():
     r = histdip.restore_detailed(gray, method="threshold", threshold=100, background="none",
                                  mask_min_size=4, mask_grow=1, threshold_smooth=0.0)
     assert not r.mask[25, 25] and r.mask[7:17, 7:17].all() and r.mask.sum() == 100
+
+
+def test_a_colour_photo_has_two_planes_with_content_of_their_own():
+    rng = np.random.default_rng(0)
+    green = np.clip(0.1 + 0.05 * rng.standard_normal((64, 64)), 0, 1)
+    own = np.clip(0.05 + 0.02 * rng.standard_normal((64, 64)), 0, 1)  # noise of its own
+    assert is_colour_photo(np.stack([own, green, 0.5 * own], -1))
+    assert own_content(np.stack([own, green, own], -1), 0, 1) > 0.9
+    # not a photo: a 2-D frame, a grey frame saved as RGB, one channel in an RGB file,
+    # and a frame through a colour lookup table (each plane a function of one grey)
+    g8 = (255 * green).astype(np.uint8)
+    fire = np.stack([np.clip(2 * g8.astype(int), 0, 255), g8, np.clip(g8.astype(int) - 20, 0, 255) * 3], -1)
+    for frame in (green, np.stack([g8] * 3, -1), np.stack([0 * g8, g8, 0 * g8], -1), fire.astype(np.uint8)):
+        assert not is_colour_photo(frame)
+    assert own_content(np.stack([g8, g8, g8], -1), 0, 1) == 0.0

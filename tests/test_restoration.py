@@ -258,3 +258,29 @@ def test_cells_sample_fits_the_dim_cytoplasm_the_threshold_drops():
     dim = (sc.clean > 0.05 * sc.clean.max()) & ~beads.mask
     assert dim.mean() > 0.05  # signal the one-T prior drops ...
     assert cells.mask[dim].all()  # ... is kept with the cells settings
+
+
+def test_auto_keeps_the_prior_on_a_dim_colour_photo_and_not_on_the_same_grey_frame():
+    from histdip.restoration import prepare
+    from histdip.samples import AUTO_MIN_SNR, AUTO_MIN_SNR_PHOTO
+    from histdip.settings import resolve_config
+
+    fast = resolve_config()
+    green, _ = _bead_photo(0.35)  # ~10 sigma: between the two cuts
+    rng = np.random.default_rng(1)
+    # a phone's red and blue planes: a share of the background, each with noise of its own
+    red = np.clip(0.3 * green + 0.01 * rng.standard_normal(green.shape), 0, 1)
+    blue = np.clip(0.02 + 0.01 * rng.standard_normal(green.shape), 0, 1)
+    photo = np.stack([red, green, blue], -1).astype(np.float32)
+    _, cfg, why = prepare(photo, fast)
+    assert cfg.sample == "beads" and "colour photo" in why and f">= {AUTO_MIN_SNR_PHOTO:g}" in why
+    snr = float(why.split("average ")[1].split(" ")[0])
+    assert AUTO_MIN_SNR_PHOTO < snr < AUTO_MIN_SNR
+    # the same plane as a grey frame, or saved as RGB with R = G = B, is fitted as cells
+    for grey in (green, np.stack([green] * 3, -1)):
+        _, cfg, why = prepare(grey, fast)
+        assert cfg.sample == "cells" and f"< {AUTO_MIN_SNR:g})" in why and "colour" not in why
+    # below the colour photo's own cut the prior goes too, and the reason says which cut
+    dim = np.stack([red, _bead_photo(0.12)[0], blue], -1).astype(np.float32)
+    _, cfg, why = prepare(dim, fast)
+    assert cfg.sample == "cells" and f"< {AUTO_MIN_SNR_PHOTO:g} for a colour photo" in why

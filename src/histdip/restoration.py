@@ -212,7 +212,7 @@ def prepare(image, config, *, fit=True):
     sigma = grey_noise_sigma(validate_image(image))
     prep = _Prepared(image, config, fit=fit)
     snr = foreground_snr(prep.gray, threshold_value(prep.gray, config.threshold), sigma)
-    sample, why = choose_sample(snr)
+    sample, why = choose_sample(snr, image)
     config = config.replace(**sample_overrides(sample), sample=sample)
     if sample != "beads":
         prep = _Prepared(image, config, fit=fit)

@@ -26,15 +26,23 @@ where the two are apart: on the paper's phone photos the objects above T average
 23-104 noise standard deviations; on every real microscope frame in ../shared/data
 (the 48 FMD frames, W2S, Myxococcus, Convallaria) at most 12.6, where T cuts through
 dim signal that the fit without a threshold keeps (docs/results.md, "Session 8").
+A colour photo (:func:`histdip.color.is_colour_photo`: a phone's, the paper's case)
+keeps the prior down to :data:`AUTO_MIN_SNR_PHOTO`. There the light between the beads
+is the phone's flare and haze, not signal; on simulated 1200 x 900 phone photos two to
+four times noisier than the paper's the prior won at every statistic measured (6.1-16.3),
+and lost from 5.5 down (docs/results.md, "Session 10").
+
 ``filaments`` is never chosen: it is for sparse filaments on a dark field, which the
-statistic does not tell from a field of cells.
+statistic does not tell from a field of cells. Whether the light between dim objects
+counts is the question: the simulator's clean image leaves it out, FMD's averages keep
+it, and no output can suit both (docs/results.md, "Session 10").
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .color import luma
+from .color import is_colour_photo, luma
 from .config import merge_settings
 from .errors import ConfigError
 from .intensity import to_unit
@@ -55,6 +63,14 @@ SAMPLES = {
 #: 21.5-52.9 at the calibrated noise; at twice it 19.3-25.1 at 1200 x 900, but 11.2-19.6
 #: on 128 px crops, four of nine of which fall below (docs/results.md, "Session 8").
 AUTO_MIN_SNR = 15.0
+
+#: The cut for a colour photo (:func:`histdip.color.is_colour_photo`). Every microscope
+#: frame at hand is grey; the colour images are phone photos, whose references (the
+#: paper's protocol, the simulator's clean image) hold the beads only. On simulated
+#: 1200 x 900 phone photos at 2-4x the calibrated noise (statistic 6.1-16.3) the prior
+#: beat the fit without it in every scene measured; at 5.5 and below it lost PSNR
+#: (docs/results.md, "Session 10").
+AUTO_MIN_SNR_PHOTO = 6.0
 
 
 def grey_noise_sigma(image):
@@ -86,17 +102,30 @@ def foreground_snr(gray, threshold, sigma):
     return float(above.mean() / sigma)
 
 
-def choose_sample(snr):
+def choose_sample(snr, image=None):
     """(sample, reason) for ``sample='auto'`` from :func:`foreground_snr`.
 
+    ``image``, when given, is checked for a colour photo (:func:`is_colour_photo`),
+    which keeps the prior down to :data:`AUTO_MIN_SNR_PHOTO`; only when ``snr`` is below
+    :data:`AUTO_MIN_SNR`, so a bright image costs nothing more.
+
     >>> choose_sample(23.5)[0], choose_sample(8.0)[0]
+    ('beads', 'cells')
+    >>> g, own = np.random.default_rng(0).random((2, 32, 32))
+    >>> choose_sample(8.0, np.stack([own, g, own], -1))[0], choose_sample(8.0, np.stack([g, g, g], -1))[0]
     ('beads', 'cells')
     """
     if snr >= AUTO_MIN_SNR:
         return "beads", (f"auto: objects above T average {snr:.1f} noise sigma (>= {AUTO_MIN_SNR:g}): "
                          "threshold prior kept")
-    return "cells", (f"auto: objects above T average {snr:.1f} noise sigma (< {AUTO_MIN_SNR:g}): T would cut "
-                     "dim signal; fitted without threshold or background subtraction")
+    photo = image is not None and is_colour_photo(image)
+    if photo and snr >= AUTO_MIN_SNR_PHOTO:
+        return "beads", (f"auto: a colour photo whose objects above T average {snr:.1f} noise sigma "
+                         f"(>= {AUTO_MIN_SNR_PHOTO:g} for a colour photo): threshold prior kept")
+    cut = f"< {AUTO_MIN_SNR_PHOTO:g} for a colour photo" if photo else f"< {AUTO_MIN_SNR:g}"
+    return "cells", (f"auto: objects above T average {snr:.1f} noise sigma ({cut}): T would cut dim signal; "
+                     "fitted without threshold or background subtraction, the recorded background kept "
+                     "(--sample beads or filaments zeroes it)")
 
 
 def sample_overrides(sample, overrides=None):

@@ -141,7 +141,7 @@ def run(args):
     fast = PRESETS["fast"]
     as_restore = (str(channel).lower() == "luma" and rule == fast["threshold"] and t_low is None
                   and background == fast["background"] and prior["background_radius"] == fast["background_radius"])
-    auto = choose_sample(snr) if as_restore and args.sample in (None, "beads") else None
+    auto = choose_sample(snr, image) if as_restore and args.sample in (None, "beads") else None
     if str(channel).lower() == "auto" and image.ndim == 3:
         from ..color import auto_channel
 
