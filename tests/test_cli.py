@@ -251,6 +251,25 @@ def test_threshold_sample_shows_the_settings_restore_would_use(tmp_path, capsys)
     assert report()["background"] == "rolling-ball" and report()["sample"] is None
 
 
+def test_threshold_sample_auto_reads_the_noise_once(tmp_path, capsys, monkeypatch):
+    import histdip.restoration
+    import histdip.samples
+
+    reads = []
+    original = histdip.samples.grey_noise_sigma
+
+    def counted(image):
+        reads.append(1)
+        return original(image)
+
+    monkeypatch.setattr(histdip.samples, "grey_noise_sigma", counted)
+    monkeypatch.setattr(histdip.restoration, "grey_noise_sigma", counted)
+    src = save_png(tmp_path / "dim.png", np.clip(30 + 8 * RNG.standard_normal((64, 64)), 0, 255).astype(np.uint8))
+    rc, out, err = cli(capsys, "threshold", src, "--no-plot", "--json", "--sample", "auto")
+    assert rc == 0, err
+    assert len(reads) == 1 and json.loads(out)["foreground_snr"] > 0
+
+
 def test_sample_flag_saves_the_resolved_settings_and_explicit_flags_win(tmp_path, capsys):
     img = np.full((40, 60), 10, np.uint8)
     img[10:13, 5:30] = 60

@@ -79,6 +79,9 @@ class _Prepared:
         # image's fitted plane is then left out (signal None: one rolling ball less).
         image = validate_image(image)
         self.lo, self.hi = intensity_range(image)
+        #: The luma's noise sigma on 0-255 (:func:`histdip.samples.grey_noise_sigma`),
+        #: where ``sample='auto'`` read it; else None.
+        self.grey_sigma = None
         self.signal = select_channel(to_unit(image), config.channel)
         # The noise estimate reads the recorded levels: a pixel's Poisson variance follows
         # its brightness, not its brightness above a subtracted background (read on
@@ -216,6 +219,7 @@ def prepare(image, config, *, fit=True):
     config = config.replace(**sample_overrides(sample), sample=sample)
     if sample != "beads":
         prep = _Prepared(image, config, fit=fit)
+    prep.grey_sigma = sigma
     return prep, config, why
 
 

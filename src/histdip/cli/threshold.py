@@ -92,10 +92,11 @@ def rule_from_args(args, default=PRESETS["fast"]["threshold"]):
 
 
 def prior_settings(args, image):
-    """(grey, radius, settings, auto): the grey on 0-255, background radius and prior
-    fields ``histdip restore`` would use with the same ``--sample`` and flags (resolved as
-    it does: a flag set by hand turns ``auto`` off); ``auto`` is the reason ``--sample
-    auto`` chose, else ""."""
+    """(grey, radius, settings, auto, sigma): the grey on 0-255, background radius and
+    prior fields ``histdip restore`` would use with the same ``--sample`` and flags
+    (resolved as it does: a flag set by hand turns ``auto`` off); ``auto`` is the reason
+    ``--sample auto`` chose, else ""; ``sigma`` the luma's noise sigma where that choice
+    read it, else None."""
     from ..restoration import prepare
     from ..settings import resolve_config
 
@@ -105,7 +106,7 @@ def prior_settings(args, image):
                             threshold=rule_from_args(args)[1] if by_hand else None)
     prep, config, auto = prepare(image, config, fit=False)
     fields = {k: getattr(config, k) for k in ("threshold", "threshold_low", "background", "background_radius")}
-    return prep.gray, prep.background_radius, fields, auto
+    return prep.gray, prep.background_radius, fields, auto, prep.grey_sigma
 
 
 def run(args):
@@ -128,7 +129,7 @@ def run(args):
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with options.about(path):
-        gray, radius, prior, chosen = prior_settings(args, image)
+        gray, radius, prior, chosen, sigma = prior_settings(args, image)
         method, rule = rule_from_args(args, prior["threshold"])
         background = prior["background"]
         gray = channel_gray(image, channel, gray, background, radius)
@@ -136,7 +137,7 @@ def run(args):
         low = prior["threshold_low"]
         t_low = None if low is None else threshold_value(gray, low)
     mask = foreground_mask(gray, t, low=t_low)
-    snr = foreground_snr(gray, t, grey_noise_sigma(image))
+    snr = foreground_snr(gray, t, grey_noise_sigma(image) if sigma is None else sigma)
     # What restore's default would decide: only on the grey and T it decides from.
     fast = PRESETS["fast"]
     as_restore = (str(channel).lower() == "luma" and rule == fast["threshold"] and t_low is None
