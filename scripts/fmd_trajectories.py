@@ -58,14 +58,7 @@ def replay_one(row, stopping):
     """(PSNR, steps) of the output the rule ``stopping`` returns on one recorded fit."""
     stopper = NoiseLevelStopper.from_config(stopping, np.zeros(1), np.ones(1), thresholded=False)  # T = 0 fits
     scores = {int(k): v for k, v in row["psnr"].items()}
-    best_step, stop = None, row["trace"][-1][0]
-    for step, ratio in row["trace"]:
-        reason = stopper.observe(step, ratio)
-        if stopper.is_best:
-            best_step = step
-        if reason:
-            stop = step
-            break
+    best_step, stop = stopper.replay(row["trace"])
     return scores[best_step], stop
 
 

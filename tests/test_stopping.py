@@ -185,10 +185,10 @@ def test_noise_level_stopper_takes_every_setting_from_its_config():
     from histdip.fitting import NoiseLevelStopper
 
     cfg = StoppingConfig(rule="noise-level", check_every=7, level=1.5, min_iterations=21, tolerance=0.05,
-                         patience=4, near_level=3.0, near_patience=9)
+                         patience=4, near_level=3.0, near_patience=9, detour=2.0)
     st = NoiseLevelStopper.from_config(cfg, np.zeros((4, 4)), np.ones((4, 4)))
     assert (st.check_every, st.level, st.min_iterations, st.tolerance, st.patience, st.near_level,
-            st.near_patience) == (7, 1.5, 21, 0.05, 4, 3.0, 9)
+            st.near_patience, st.detour) == (7, 1.5, 21, 0.05, 4, 3.0, 9, 2.0)
 
 
 def test_an_unmasked_fit_waits_the_long_patience_far_above_the_noise_level():
@@ -206,3 +206,28 @@ def test_an_unmasked_fit_waits_the_long_patience_far_above_the_noise_level():
 
     assert first_stop() == first_stop(thresholded=True) == 90  # levelled off on the stall
     assert first_stop(thresholded=False) == 120  # went on to the noise level
+
+
+def test_a_spike_is_not_a_plateau():
+    """The 128 px bead crop of session 10: the ratio falls, spikes for four checks (an lr
+    spike), then falls below its earlier best. Without ``detour`` the spike reads as
+    levelled off; with it the fit goes on, and still stops on a real plateau."""
+    spike = [96.5, 89.0, 16.2, 6.9, 99.5, 116.1, 116.1, 116.1, 116.1, 64.7, 19.7, 11.7, 9.4, 8.4, 8.0, 7.7,
+             7.5, 7.3, 7.2, 7.0, 6.8, 6.6, 6.4, 6.3, 6.2, 6.2, 6.2, 6.2, 6.2]
+
+    def stops(ratios, **kw):
+        st = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=50, tolerance=0.03, patience=3, **kw)
+        return st.replay([(10 * (k + 1), r) for k, r in enumerate(ratios)])
+
+    assert stops(spike) == (40, 100)  # the old reading: stopped inside the spike, on step 40's weights
+    best, stop = stops(spike, detour=1.5)
+    assert stop > 230 and best > 200  # went on, then stopped on the real plateau
+    plateau = spike[:4] + [6.9] * 10
+    assert stops(plateau, detour=1.5) == stops(plateau)  # a plateau is still one
+
+
+def test_replay_gives_the_best_and_the_stopping_check():
+    st = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, level=1.0)
+    assert st.replay([(10, 3.0), (20, 2.0), (30, 0.9), (40, 0.5)]) == (30, 30)  # stops at the level
+    never = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, patience=100)
+    assert never.replay([(10, 3.0), (20, 2.0), (30, 2.5)]) == (20, 30)  # never stops: the last check

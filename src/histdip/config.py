@@ -109,6 +109,10 @@ class StoppingConfig(_Strict):
     #: levelling-off test waits ``near_patience`` checks instead of ``patience``.
     near_level: Optional[float] = Field(None, gt=1)
     near_patience: Optional[int] = Field(None, ge=1)
+    #: ``noise-level``: a ratio more than ``detour`` times its best so far is a spike, not
+    #: a fit that has levelled off; None counts it as levelled off (as before session 10,
+    #: so a config saved then reruns as it ran).
+    detour: Optional[float] = Field(None, gt=1)
 
 
 class RestoreConfig(_Strict):
