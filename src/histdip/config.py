@@ -109,9 +109,9 @@ class StoppingConfig(_Strict):
     #: levelling-off test waits ``near_patience`` checks instead of ``patience``.
     near_level: Optional[float] = Field(None, gt=1)
     near_patience: Optional[int] = Field(None, ge=1)
-    #: ``noise-level``: a ratio more than ``detour`` times its best so far is a spike, not
-    #: a fit that has levelled off; None counts it as levelled off (as before session 10,
-    #: so a config saved then reruns as it ran).
+    #: ``noise-level``: checks whose best ratio is more than ``detour`` times the best
+    #: before them are a spike, not a fit that has levelled off; None counts them as
+    #: levelled off (as before session 10, so a config saved then reruns as it ran).
     detour: Optional[float] = Field(None, gt=1)
 
 

@@ -100,8 +100,8 @@ class NoiseLevelStopper:
       (a thresholded target, or a network that cannot follow every detail), and
       more steps only cost time. Within ``near_level`` times the level that test waits
       ``near_patience`` checks instead; an all-zero output never counts as levelled off,
-      nor (with ``detour``) a ratio more than ``detour`` times its best so far: that is a
-      spike the fit may come back from, not a plateau.
+      nor (with ``detour``) a window of checks whose best ratio is more than ``detour``
+      times the best before it: that is a spike the fit may come back from, not a plateau.
 
     Parameters
     ----------
