@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 import histdip
+from histdip.bench.datasets import bead_scene
 from histdip.metrics import psnr, ssim
 from histdip.simulate import simulate_scene
 
@@ -56,10 +57,8 @@ if args.what == "fullsize":
                 print(f"x{level:g} seed {seed} {name:15s} {fit(sc.noisy_rgb, sc.clean, **kw)}", flush=True)
 else:
     seeds = [int(s) for s in (args.seeds or "11,12,13,14,15,16,17,18,19").split(",")]
-    n = max(4, int(round(10 * (128 / 96) ** 2)))  # the benchmark's bead count (histdip.bench.datasets)
     for level in (1.0, 2.0):
         for seed in seeds:
-            sc = simulate_scene("beads", shape=(128, 128), seed=seed, noise_level=level, bead_size=(5.0, 12.0),
-                                n_beads=n)
+            sc = bead_scene(128, seed, level)
             for name, image in [("green plane", sc.noisy.astype(np.float32)), ("colour photo", sc.noisy_rgb)]:
                 print(f"128 px x{level:g} seed {seed} {name:12s} {fit(image, sc.clean)}", flush=True)

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 import histdip
+from histdip.bench.datasets import bead_scene
 from histdip.metrics import psnr, ssim
-from histdip.simulate import simulate_scene
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -55,13 +55,8 @@ def show(name, runs, clean=None):
     print(line + (" | same output" if same else " | CHANGED"), flush=True)
 
 
-def crop(seed, level):
-    n = max(4, int(round(10 * (128 / 96) ** 2)))  # the benchmark's bead count
-    return simulate_scene("beads", shape=(128, 128), seed=seed, noise_level=level, bead_size=(5.0, 12.0), n_beads=n)
-
-
 if "trace" in args.what:
-    sc = crop(args.seed, args.noise)
+    sc = bead_scene(128, args.seed, args.noise)
     run = histdip.restore_detailed(sc.noisy_rgb, seed=0, snapshots=10,
                                    stopping={"patience": 10_000, "near_patience": 10_000})
     outputs = dict(run.snapshots)
@@ -74,5 +69,5 @@ if "phones" in args.what:
 if "crops" in args.what:
     for level in (1.0, 2.0):
         for seed in range(11, 20):
-            sc = crop(seed, level)
+            sc = bead_scene(128, seed, level)
             show(f"128 px x{level:g} seed {seed}", both(sc.noisy_rgb), sc.clean)

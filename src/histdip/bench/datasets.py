@@ -69,6 +69,16 @@ def _centre_crop(a, size):
     return a[y0:y0 + size, x0:x0 + size]
 
 
+def bead_scene(size, seed, noise_level=1.0):
+    """The benchmark's simulated bead scene: ``size`` px square, beads 5-12 px across,
+    10 per 96 x 96 px (at least 4)."""
+    from ..simulate import simulate_scene
+
+    n = max(4, int(round(10 * (size / 96) ** 2)))
+    return simulate_scene("beads", shape=(size, size), seed=seed, noise_level=noise_level, bead_size=(5.0, 12.0),
+                          n_beads=n)
+
+
 def _sim_items(kind, settings):
     from ..simulate import simulate_scene
 
@@ -76,10 +86,8 @@ def _sim_items(kind, settings):
     items = []
     for seed in settings.sim_seeds:
         if kind == "sim-beads":
-            n = max(4, int(round(10 * (s / 96) ** 2)))
             for level in (1.0, 2.0):
-                sc = simulate_scene("beads", shape=(s, s), seed=seed, noise_level=level,
-                                    bead_size=(5.0, 12.0), n_beads=n)
+                sc = bead_scene(s, seed, level)
                 items.append(_sim_item(kind, f"beads noise x{level:g} seed {seed}", sc, f"x{level:g}"))
         elif kind == "sim-empty":
             sc = simulate_scene("empty", shape=(s, s), seed=seed)

@@ -70,12 +70,15 @@ def _histdip_call(img, item, settings, seed, **kw):
 def _care_training(settings, seed):
     """(noisy, clean) simulator pairs for CARE, from seeds disjoint from the test scenes."""
     from ..simulate import simulate_scene
+    from .datasets import bead_scene
 
     xs, ys = [], []
     s = max(64, settings.sim_size)
     for i, (kind, lvl) in enumerate([("beads", 1.0), ("beads", 2.0), ("cells", 1.0), ("filaments", 1.0)] * 2):
-        kw = dict(bead_size=(5.0, 12.0), n_beads=max(4, int(round(10 * (s / 96) ** 2)))) if kind == "beads" else {}
-        sc = simulate_scene(kind, shape=(s, s), seed=1000 + seed + i, noise_level=lvl, **kw)
+        if kind == "beads":
+            sc = bead_scene(s, 1000 + seed + i, lvl)
+        else:
+            sc = simulate_scene(kind, shape=(s, s), seed=1000 + seed + i, noise_level=lvl)
         xs.append(sc.noisy)
         ys.append(sc.clean)
     return np.stack(xs), np.stack(ys)
