@@ -49,3 +49,7 @@ demo: $(STAMP)
 
 clean-demo:
 	rm -rf $(DEMO)
+
+# `make careamics-env`: the separate environment of the Noise2Void and CARE peers
+# (python -m benchmarks quality), several GB; nothing else needs it.
+include benchmarks/careamics-env.mk

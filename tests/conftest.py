@@ -1,4 +1,9 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the markers every test gets.
+
+Markers (``pytest -m unit``, ``-m data``, ``-m "not slow"``): a test that reads
+``../shared/data`` (through the ``shared_data`` fixture) is ``data``; one that takes more
+than ~20 s on 2 cores is marked ``slow`` by hand; every other test is ``unit``.
+"""
 
 import os
 from pathlib import Path
@@ -13,12 +18,22 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="session")
 def shared_data():
-    """The shared data folder (``../shared/data`` beside the repo, or $HISTDIP_SHARED_DATA).
+    """The shared data folder (``../shared/data`` beside the repo, or $HISTDIP_DATA, as the
+    benchmarks read it).
 
     Tests that need it are skipped, with the reason, where it does not exist.
     """
-    env = os.environ.get("HISTDIP_SHARED_DATA")
+    env = os.environ.get("HISTDIP_DATA")
     path = Path(env) if env else Path(__file__).parents[2] / "shared" / "data"
     if not path.is_dir():
-        pytest.skip(f"shared data folder not found: {path} (set HISTDIP_SHARED_DATA to its location)")
+        pytest.skip(f"shared data folder not found: {path} (set HISTDIP_DATA to its location)")
     return path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.data)
+        if not any(item.get_closest_marker(name) for name in ("data", "slow")):
+            item.add_marker(pytest.mark.unit)

@@ -98,6 +98,7 @@ class SkipNet(nn.Module):
     def __init__(self, in_channels, out_channels, config):
         super().__init__()
         self.config = config
+        self.in_channels, self.out_channels = in_channels, out_channels
         down, up, skip = config.channels_down, config.channels_up, config.channels_skip
         inner = None
         for i in reversed(range(len(down))):

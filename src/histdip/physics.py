@@ -1,9 +1,14 @@
-"""Forward models: what the network's output must explain.
+"""Forward models: what the network's output must explain, with the noise of what it is
+compared with.
 
 The paper fits the network's full-resolution output through a x4 Lanczos-2
 downsampler (Ulyanov et al.'s ``Downsampler``: 16 x 16 kernel for phase 0.5, stride 4,
 replication padding) to a x4-downscaled target, i.e. as a x4 super-resolution of the
 masked photo. :class:`Identity` compares at full resolution (plain DIP denoising).
+
+Each forward model is linear and owns a noise model (:mod:`histdip.noise`): given the
+noise of the recording, ``physics.noise`` is the noise of the target it produces, and
+``physics.loss(output, target, weight)`` the data-fit loss there.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .noise import GaussianNoise
 
 
 def lanczos_kernel_1d(factor, support=2, phase=0.5):
@@ -32,28 +39,60 @@ def lanczos_kernel_1d(factor, support=2, phase=0.5):
     return taps / taps.sum()
 
 
-class Identity(nn.Module):
-    """Compare the output with the target at the same resolution."""
+class LinearPhysics(nn.Module):
+    """A linear forward model ``A`` with the noise model of its output.
+
+    Parameters
+    ----------
+    recording_noise : noise model, optional
+        The noise of the recording the target is made from (default: Gaussian of unknown
+        sigma, whose loss is the plain MSE).
+    """
 
     factor = 1
-    #: How the forward model scales white-noise variance (see :class:`Downsample`).
+    #: How the forward model scales white-noise variance.
     noise_scale = 1.0
+
+    def __init__(self, recording_noise=None):
+        super().__init__()
+        self.recording_noise = recording_noise or GaussianNoise()
+
+    @property
+    def noise(self):
+        """The noise model of the target this forward model produces."""
+        return self.recording_noise.scaled(self.noise_scale)
+
+    def loss(self, output, target, weight=None):
+        """The data-fit loss of ``A(output)`` against ``target`` under :attr:`noise`."""
+        return self.noise.loss(self(output), target, weight)
+
+    def adjoint(self, y, shape):
+        """``A^T y`` for an input of ``shape`` (the gradient of ``<A x, y>``: A is linear)."""
+        x = torch.zeros(shape, dtype=y.dtype, device=y.device, requires_grad=True)
+        (grad,) = torch.autograd.grad((self(x) * y).sum(), x)
+        return grad
+
+
+class Identity(LinearPhysics):
+    """Compare the output with the target at the same resolution."""
 
     def forward(self, x):
         return x
 
 
-class Downsample(nn.Module):
+class Downsample(LinearPhysics):
     """Separable anti-aliased downsampling by an integer factor, size-preserving / factor.
 
     Parameters
     ----------
     factor : int
     kernel : {'lanczos2', 'lanczos3', 'box'}
+    recording_noise : noise model, optional
+        See :class:`LinearPhysics`; its variance shrinks by :attr:`noise_scale`.
     """
 
-    def __init__(self, factor=4, kernel="lanczos2"):
-        super().__init__()
+    def __init__(self, factor=4, kernel="lanczos2", recording_noise=None):
+        super().__init__(recording_noise)
         self.factor = int(factor)
         if kernel == "box":
             taps = np.full(self.factor, 1.0 / self.factor)
@@ -76,8 +115,13 @@ class Downsample(nn.Module):
         return y.reshape(n, c, y.shape[-2], y.shape[-1])
 
 
-def build_physics(config):
-    """The forward model described by a :class:`histdip.config.PhysicsConfig`."""
-    if config.kind == "identity" or config.factor == 1:
-        return Identity()
-    return Downsample(config.factor, config.kernel)
+def build_physics(kind="downsample", factor=2, kernel="lanczos2", recording_noise=None):
+    """The forward model of ``kind`` (``identity`` or ``downsample``; a factor of 1 is
+    the identity), owning the noise of what it produces from ``recording_noise``.
+
+    >>> build_physics("downsample", 4).noise_scale < 1, build_physics("downsample", 1).factor
+    (True, 1)
+    """
+    if kind == "identity" or factor == 1:
+        return Identity(recording_noise)
+    return Downsample(factor, kernel, recording_noise)

@@ -34,13 +34,13 @@ def _save(fig, path, overwrite, protect):
     return path
 
 
-def histogram_plot(gray255, T, path, title=None, *, low=None, overwrite=False, protect=()):
+def histogram_plot(grey255, T, path, title=None, *, low=None, overwrite=False, protect=()):
     """256-bin histogram of a grey image on 0-255, log counts, with the threshold marked.
 
     Parameters
     ----------
-    gray255 : ndarray
-        Grey image on the 0-255 scale (:func:`histdip.prior.gray_for_threshold`).
+    grey255 : ndarray
+        Grey image on the 0-255 scale (:attr:`histdip.prior.Prior.grey`).
     T : float
         The threshold; pixels ``> T`` are foreground. Its line and the foreground
         fraction appear in the legend.
@@ -58,10 +58,10 @@ def histogram_plot(gray255, T, path, title=None, *, low=None, overwrite=False, p
     -------
     pathlib.Path
     """
-    gray = np.asarray(gray255, dtype=np.float64).ravel()
-    gray = gray[np.isfinite(gray)]
-    counts, edges = np.histogram(gray, bins=256, range=(0.0, 256.0))
-    fraction = float(np.mean(gray > T)) if gray.size else 0.0
+    grey = np.asarray(grey255, dtype=np.float64).ravel()
+    grey = grey[np.isfinite(grey)]
+    counts, edges = np.histogram(grey, bins=256, range=(0.0, 256.0))
+    fraction = float(np.mean(grey > T)) if grey.size else 0.0
     fig = _figure(7.0, 4.0)
     ax = fig.add_subplot(1, 1, 1)
     # Empty bins would be -inf on a log axis: leave them out (NaN height).

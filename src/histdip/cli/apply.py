@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..io import OutputBatch, display_range, read_image, write_image
 from ..plotting import side_by_side
-from . import options
+from . import outputs
 
 SUFFIX = "_applied"
 
@@ -26,7 +26,7 @@ def register(sub):
     )
     p.add_argument("model", metavar="MODEL.pt", help="model written by histdip fit")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="PNG, JPEG, BMP or TIFF image(s)")
-    options.add_output_options(p)
+    outputs.add_output_options(p)
     p.add_argument("--device", metavar="D", default=None, help="cpu, cuda, cuda:N, mps or auto (default: as fitted)")
     p.set_defaults(func=run)
     return p
@@ -35,45 +35,40 @@ def register(sub):
 def run(args):
     model_path = Path(args.model)
     protect = [Path(p) for p in args.inputs] + [model_path]
-    outs = options.output_paths(args.inputs, args, SUFFIX)
+    outs = outputs.output_paths(args.inputs, args, SUFFIX)
     if len(outs) == 1:  # one input: refuse clobbering before loading anything
-        options.preflight(_planned(outs[0], args), overwrite=args.overwrite, protect=protect)
+        outputs.preflight(_planned(outs[0], args), overwrite=args.overwrite, protect=protect)
     model = load_model(model_path, args.device)
 
     def one(index, path):
         apply_one(model, model_path, path, outs[index], args, protect)
 
-    return options.for_each_input("apply", args.inputs, one)
+    return outputs.for_each_input("apply", args.inputs, one)
 
 
 def _planned(out, args):
-    extras = options.side_paths(out)
+    extras = outputs.side_paths(out)
     return [out, extras["json"]] + ([extras["side_by_side"]] if args.side_by_side else [])
 
 
 def load_model(path, device=None):
-    from ..errors import InputError
-    from ..fitted import FittedModel
+    from ..fitted_model import FittedModel
 
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a model file")
-    if path.exists() and path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty (0 bytes)")
     return FittedModel.load(path, device=device)
 
 
 def apply_one(model, model_path, path, out, args, protect):
-    from ..fitted import apply_model
+    from ..fitted_model import apply_model
 
-    extras = options.side_paths(out)
-    options.preflight(_planned(out, args), overwrite=args.overwrite, protect=protect)
+    extras = outputs.side_paths(out)
+    outputs.preflight(_planned(out, args), overwrite=args.overwrite, protect=protect)
     image = read_image(path)
     start = time.perf_counter()
-    with options.about(path):
+    with outputs.about(path):
         result = apply_model(model, image)
     seconds = time.perf_counter() - start
-    options.make_folder(out)
-    with options.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
+    outputs.make_folder(out)
+    with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
         write_image(batch.stage(out), result, overwrite=True, like_dtype=image.dtype, keep_dtype=args.keep_dtype,
                     value_range=display_range(image) if image.dtype.kind == "f" else None)
         extra = {
@@ -88,4 +83,4 @@ def apply_one(model, model_path, path, out, args, protect):
         if args.side_by_side:
             side_by_side(image, result, batch.stage(extras["side_by_side"]),
                          titles=(f"input: {path.name}", f"applied: {model_path.name}"), overwrite=True)
-    options.say(args, f"{path} -> {out}  ({seconds:.1f} s)")
+    outputs.say(args, f"{path} -> {out}  ({seconds:.1f} s)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ConfigError
 from ..io import OutputBatch, read_image
-from . import options
+from . import config_flags, outputs
 
 
 def register(sub):
@@ -26,30 +26,31 @@ def register(sub):
     p.add_argument("-o", "--output", metavar="MODEL.pt", required=True, help="model file to write (.pt)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
-    options.add_config_options(p, methods=("hist-dip", "dip"))
+    config_flags.add_prior_options(p)
+    config_flags.add_fit_options(p, methods=("hist-dip", "dip"))
     p.set_defaults(func=run)
     return p
 
 
 def run(args):
-    from ..fitted import fit_model
+    from ..fitted_model import fit_model
 
-    config = options.config_from_args(args)
+    config = config_flags.config_from_args(args)
     path = Path(args.image)
     out = Path(args.output)
     if out.suffix.lower() != ".pt":
         raise ConfigError(f"{out}: the model file name must end in .pt")
     sidecar = out.with_suffix(".json")
-    options.preflight([out, sidecar], overwrite=args.overwrite, protect=[path])
+    outputs.preflight([out, sidecar], overwrite=args.overwrite, protect=[path])
     image = read_image(path)
-    with options.about(path):
+    with outputs.about(path):
         model = fit_model(image, config, progress=not args.quiet)
-    options.make_folder(out)
-    with options.writing(out), OutputBatch(overwrite=args.overwrite, protect=[path]) as batch:
+    outputs.make_folder(out)
+    with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=[path]) as batch:
         model.save(batch.stage(out))
-        extra = {"fit": model.fit_record, "input": str(path), "model": str(out), "histdip_version": __version__}
+        extra = {"run": model.fit_record, "input": str(path), "model": str(out), "histdip_version": __version__}
         model.config.save(batch.stage(sidecar), extra=extra)
     record = model.fit_record
-    options.say(args, f"{path} -> {out}  (T={record.get('threshold', float('nan')):.4g}, "
+    outputs.say(args, f"{path} -> {out}  (T={record.get('threshold', float('nan')):.4g}, "
                 f"{record.get('iterations')} iterations, {record.get('stop_reason')}, {record.get('seconds')} s)")
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import __version__
 from ..io import OutputBatch, display_range, read_image, write_image
 from ..plotting import side_by_side
-from . import options
+from . import config_flags, outputs
 
 SUFFIX = "_histdip"
 
@@ -34,74 +34,59 @@ def register(sub):
         "Writes <stem>_histdip.tif and <stem>_histdip.json (config + run record) per input.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="PNG, JPEG, BMP or TIFF image(s)")
-    options.add_output_options(p)
-    options.add_config_options(p)
-    p.add_argument("--snapshots", type=options._non_negative_int, metavar="K", default=0,
+    outputs.add_output_options(p)
+    config_flags.add_prior_options(p)
+    config_flags.add_fit_options(p)
+    p.add_argument("--snapshots", type=config_flags.non_negative_int, metavar="K", default=0,
                    help="also save the result every K iterations into <output stem>_snapshots/")
     p.set_defaults(func=run)
     return p
 
 
 def run(args):
-    config = options.config_from_args(args)
-    outs = options.output_paths(args.inputs, args, SUFFIX)
+    config = config_flags.config_from_args(args)
+    outs = outputs.output_paths(args.inputs, args, SUFFIX)
     protect = [Path(p) for p in args.inputs]
 
     def one(index, path):
         restore_one(path, outs[index], config, args, protect)
 
-    return options.for_each_input("restore", args.inputs, one)
+    return outputs.for_each_input("restore", args.inputs, one)
 
 
 def restore_one(path, out, config, args, protect):
-    from ..restoration import restore_detailed
+    from ..pipeline import restore_detailed
 
-    extras = options.side_paths(out)
+    extras = outputs.side_paths(out)
     planned = [out, extras["json"]] + ([extras["side_by_side"]] if args.side_by_side else [])
-    options.preflight(planned, overwrite=args.overwrite, protect=protect)
+    outputs.preflight(planned, overwrite=args.overwrite, protect=protect)
     if args.snapshots:
-        options.check_snapshot_folder(extras["snapshots"], overwrite=args.overwrite)
+        outputs.check_snapshot_folder(extras["snapshots"], overwrite=args.overwrite)
     image = read_image(path)
-    with options.about(path):
+    with outputs.about(path):
         result = restore_detailed(image, config, progress=not args.quiet, snapshots=args.snapshots)
-    options.make_folder(out)
+    outputs.make_folder(out)
     write_kw = dict(
         like_dtype=image.dtype,
         keep_dtype=args.keep_dtype,
         value_range=display_range(image) if image.dtype.kind == "f" else None,
     )
-    with options.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
+    with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
         write_image(batch.stage(out), result.image, overwrite=True, **write_kw)
         extra = {"run": result.record(), "input": str(path), "output": str(out), "histdip_version": __version__}
         result.config.save(batch.stage(extras["json"]), extra=extra)
         if args.side_by_side:
             side_by_side(image, result.image, batch.stage(extras["side_by_side"]),
-                         titles=(f"input: {path.name}", f"{result.config.method} ({_describe(result, short=True)})"),
+                         titles=(f"input: {path.name}", f"{result.config.method} ({result.summary(short=True)})"),
                          overwrite=True)
         for iteration, snap in result.snapshots:
-            name = options.snapshot_name(out.stem, iteration)
+            name = outputs.snapshot_name(out.stem, iteration)
             write_image(batch.stage(extras["snapshots"] / name), snap, overwrite=True,
                         like_dtype=image.dtype, keep_dtype=args.keep_dtype)
         written = {d.name for d in batch.destinations}
     if result.snapshots and args.overwrite:
         _remove_stale_snapshots(extras["snapshots"], out.stem, written)
-    options.say(args, f"{path} -> {out}  ({_describe(result)}, {result.seconds:.1f} s)")
-
-
-def _describe(result, short=False):
-    """One-line summary; ``short`` keeps only the kind of stop ("cap", "plateau"...) so a
-    plot title fits."""
-    parts = []
-    if result.sample_reason:  # sample='auto' chose
-        parts.append(f"sample {result.config.sample} (auto)")
-    if result.threshold is not None:
-        low = result.threshold_low
-        parts.append(f"T={result.threshold:.4g}" + ("" if low is None or low >= result.threshold else f" (low {low:.4g})"))
-    if result.iterations:
-        parts.append(f"{result.iterations} iterations")
-    if result.stop_reason and result.iterations:
-        parts.append(result.stop_reason.split(":", 1)[0] if short else result.stop_reason)
-    return ", ".join(parts)
+    outputs.say(args, f"{path} -> {out}  ({result.summary()}, {result.seconds:.1f} s)")
 
 
 def _remove_stale_snapshots(folder, stem, keep):

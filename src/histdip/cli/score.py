@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from ..errors import InputError
+from ..io import read_image
 
 
 def register(sub):
@@ -38,7 +39,7 @@ def register(sub):
                    help="'paper': the HIST-DIP paper's evaluation, reference derived from IMAGE "
                    "(circular) (default: plain)")
     p.add_argument("--threshold", type=float, metavar="T",
-                   help="paper protocol: the hand-picked threshold T on 0-255 (gray > T kept)")
+                   help="paper protocol: the hand-picked threshold T on 0-255 (grey > T kept)")
     p.add_argument("--restored", metavar="R",
                    help="paper protocol: the output to score; omitted, IMAGE itself is scored "
                    "(the paper's 'before' figure)")
@@ -51,7 +52,9 @@ def register(sub):
                    "auto or an index (default: luma)")
     p.add_argument("--data-range", type=float, metavar="R",
                    help="peak value for PSNR/SSIM (default from the reference dtype: 255, 65535, "
-                   "or 1 for float in [0,1]); with --protocol paper, the full-scale value of R")
+                   "or 1 for float in [0,1]); with --protocol paper, the full-scale value of R (default: "
+                   "its dtype's, or for a float R 255 when it exceeds 1, as histdip writes an 8-bit photo's "
+                   "result)")
     p.add_argument("--affine", action="store_true",
                    help="also report affine-fair PSNR/SSIM (output mapped onto the reference "
                    "by a least-squares gain and offset first)")
@@ -59,23 +62,8 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def _read(path, what):
-    try:
-        from ..io import read_image
-    except ImportError:  # pragma: no cover - io is part of the package; fallback for partial installs
-        read_image = None
-    if read_image is not None:
-        return read_image(path)
-    try:
-        import imageio.v3 as iio
-
-        return np.asarray(iio.imread(path))
-    except Exception as err:
-        raise InputError(f"cannot read {what} {path}: {' '.join(str(err).split())[:120]}") from None
-
-
 def _read_mask(path, what, shape):
-    mask = _read(path, what)
+    mask = read_image(path)
     if mask.ndim == 3:
         mask = np.any(mask != 0, axis=-1)
     if mask.shape != shape:
@@ -89,7 +77,7 @@ def _finite(value):
 
 
 def _run_paper(args):
-    from .. import metrics
+    from .. import protocol
 
     if args.reference is not None:
         raise InputError("--protocol paper takes one IMAGE (the raw photo); give the output with --restored")
@@ -97,26 +85,32 @@ def _run_paper(args):
         raise InputError("--protocol paper needs --threshold T (the paper's per-image value)")
     if args.signal_mask or args.background_mask or args.affine:
         raise InputError("masks (CNR/SDNR) and --affine are not part of the paper protocol; use plain mode")
-    photo = _read(args.image, "image")
+    photo = read_image(args.image)
     if photo.dtype != np.uint8:
         raise InputError(f"the paper protocol needs an 8-bit photo; {args.image} is {photo.dtype}")
-    restored = photo if args.restored is None else _read(args.restored, "restored image")
-    if args.data_range is not None:
-        restored = np.clip(restored.astype(np.float64) / args.data_range, 0.0, 1.0)
-    scores = metrics.paper_scores(restored, photo, args.threshold)
+    restored = photo if args.restored is None else read_image(args.restored)
+    scale = args.data_range
+    if scale is None and restored.dtype.kind == "f":
+        # histdip writes its output on the input's scale: 0-255 for an 8-bit photo. A
+        # float image within [0, 1] is on the unit scale.
+        scale = 255.0 if restored.max() > 1.0 else 1.0
+    if scale is not None and restored.dtype.kind != "f":
+        restored = restored.astype(np.float64)
+    scores = protocol.paper_scores(restored, photo, args.threshold, data_range=scale or 1.0)
     result = {"protocol": "paper", "image": args.image,
               "restored": args.restored if args.restored is not None else args.image,
-              "before": args.restored is None}
+              "before": args.restored is None, "restored_scale": scale}
     result.update(scores.to_dict())
     if args.json:
         result["psnr"] = _finite(result["psnr"])
         print(json.dumps(result, allow_nan=False))
         return 0
     what = "'before' (IMAGE itself)" if args.restored is None else args.restored
-    print(f"paper protocol, T = {args.threshold:g}, scoring {what}")
+    on = "" if scale is None else f" (read on 0-{scale:g})"
+    print(f"paper protocol, T = {args.threshold:g}, scoring {what}{on}")
     print(f"  PSNR  {scores.psnr:8.3f} dB   (RGB [0,1], peak 1)")
     print(f"  SSIM  {scores.ssim:8.4f}      (grey 0.2989/0.5870/0.1140, data_range 1)")
-    print(f"  {metrics.CIRCULAR_NOTE}.")
+    print(f"  {protocol.CIRCULAR_NOTE}.")
     return 0
 
 
@@ -133,8 +127,8 @@ def run(args):
             raise InputError(f"--{opt} belongs to --protocol paper")
     if bool(args.signal_mask) != bool(args.background_mask):
         raise InputError("CNR/SDNR need both --signal-mask and --background-mask")
-    restored = _read(args.image, "restored image")
-    reference = _read(args.reference, "reference")
+    restored = read_image(args.image)
+    reference = read_image(args.reference)
     if restored.shape != reference.shape:
         raise InputError(f"shapes differ: {args.image} {restored.shape} vs {args.reference} {reference.shape}")
     if restored.dtype != reference.dtype and args.data_range is None:

@@ -36,12 +36,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..validate import MIN_SIDE  # re-exported: histdip.io.MIN_SIDE
 
 #: Extensions :func:`read_image` accepts (lower case).
 READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-#: Smallest image side accepted by :func:`read_image`. Below 8 x 8 pixels there is no
-#: histogram to speak of and every network scale would be padding.
-MIN_SIDE = 8
 
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),

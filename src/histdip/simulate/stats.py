@@ -1,7 +1,7 @@
 """Image statistics used to calibrate the simulator against the real photos.
 
 The same functions measure the real smartphone photos and simulated photos, so the two
-can be compared number for number (``scripts/calibrate_simulator.py``). All values are
+can be compared number for number (``python -m benchmarks simulator``). All values are
 in 8-bit digital numbers (DN, 0-255) unless said otherwise.
 """
 

@@ -1,0 +1,48 @@
+"""Settings per kind of sample: what the default changes for filaments or cells.
+
+The default is tuned for sparse, bright objects on a glowing background (the bead
+photos the paper is about): one Yen threshold on the background-subtracted grey keeps
+the objects and drops the glow and flare around them. Other samples break that prior in
+known ways (docs/decisions/samples.md):
+
+* ``filaments`` (sparse, on a dark field; a field full of them, a cytoskeleton, is
+  ``cells``) fade along their length, and one T cuts their dim stretches: a hysteresis
+  pair (Li's T as the low one) keeps the stretches joined to bright parts, and a closer
+  fit (stop at 0.6 of the noise variance) recovers their width.
+* ``cells`` fill much of the field with dim light around bright nuclei, which any
+  threshold above the noise floor removes: fitted whole, without threshold or
+  background subtraction, the recorded background kept.
+
+``beads`` is the default itself. ``auto`` (the default's ``sample``) leaves the choice
+to the image at restore time (:func:`histdip.prior.choose_sample`).
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from .schema import SAMPLE_KINDS
+
+#: Overrides on the default preset, per kind of sample.
+SAMPLES = {
+    "beads": {},
+    "filaments": {"threshold_low": "li", "stopping": {"level": 0.6}},
+    "cells": {"threshold": 0.0, "background": "none"},
+}
+
+
+def sample_settings(sample, overrides=None):
+    """``overrides`` on top of the settings of ``sample`` (nested sections merged).
+
+    ``auto`` gives the default's own settings (``beads``) until the image decides.
+
+    >>> sample_settings("filaments", {"stopping": {"rule": "fixed"}})["stopping"]
+    {'level': 0.6, 'rule': 'fixed'}
+    >>> sample_settings("cells", {"threshold": "otsu"})["threshold"]
+    'otsu'
+    """
+    from .resolve import merge_settings
+
+    spec = str(sample).strip().lower()
+    if spec not in SAMPLE_KINDS:
+        raise ConfigError(f"unknown sample {sample!r}; use one of {', '.join(SAMPLE_KINDS)}")
+    return merge_settings(SAMPLES["beads" if spec == "auto" else spec], overrides or {})

@@ -1,0 +1,187 @@
+"""The optimiser loop that fits a network to one image through a forward model.
+
+It knows nothing about thresholds or files: it takes a network, a ``sampler`` that
+gives the (input, target, weight) of each step (the whole image, or random crops), a
+forward model that owns the loss, and optional hooks for snapshots and for stopping,
+and returns an immutable :class:`Fit`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+
+from .optim import Adam
+
+
+@dataclass(frozen=True, eq=False)
+class Fit:
+    """What a fit made and how it went.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The network to predict with: the weight average when ``ema`` is set, carrying
+        the weights of the best-rated check when the stopper rates them.
+    net : torch.nn.Module
+        The network as the last step left it (the paper's output: its last iterate).
+    iterations : int
+        Steps taken.
+    stop_reason : str
+        Why the fit ended, in words.
+    seconds : float
+    loss : tuple of float
+        The loss at each step.
+    trace : tuple of (int, float)
+        The stopper's signal at each check: the discrepancy ratio for the noise-level
+        rule, the relative change for the plateau rule.
+    snapshots : tuple of (int, ndarray)
+        The preview every ``snapshot_every`` steps.
+    best_step : int or None
+        The step whose weights ``model`` carries, when not the last.
+    """
+
+    model: torch.nn.Module
+    net: torch.nn.Module
+    iterations: int
+    stop_reason: str
+    seconds: float
+    loss: tuple = ()
+    trace: tuple = ()
+    snapshots: tuple = ()
+    best_step: int | None = None
+
+
+class WeightAverage:
+    """Exponential moving average of a network's weights (used for the output)."""
+
+    def __init__(self, net, decay):
+        self.decay = decay
+        self.model = copy.deepcopy(net).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, net, step):
+        # Warm-up (as in Adam's bias correction) so early steps do not drag the average.
+        d = min(self.decay, (1 + step) / (10 + step))
+        for avg, cur in zip(self.model.parameters(), net.parameters()):
+            avg.lerp_(cur, 1 - d)
+        for avg, cur in zip(self.model.buffers(), net.buffers()):
+            avg.copy_(cur)
+
+
+def fit(
+    net,
+    sampler,
+    physics,
+    *,
+    iterations,
+    lr,
+    ema=None,
+    stopper=None,
+    preview=None,
+    check=None,
+    snapshot_every=0,
+    progress=False,
+):
+    """Fit ``net`` with Adam so that ``physics.loss(net(input), target, weight)`` falls.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+    sampler : callable
+        ``sampler(step) -> (input, target, weight)`` tensors on the net's device;
+        ``weight`` may be None.
+    physics : histdip.physics.LinearPhysics
+        Forward model applied to the network output, and its loss.
+    iterations : int
+        Maximum number of steps.
+    lr : float
+        Adam learning rate.
+    ema : float, optional
+        Decay of a moving average of the weights; ``preview`` then receives the averaged
+        network.
+    stopper : PlateauStopper or NoiseLevelStopper, optional
+    preview : callable, optional
+        ``preview(model, step_output) -> ndarray``: the current result, used for
+        snapshots and by the stopper. ``model`` is the (averaged) network,
+        ``step_output`` the output of the step just taken.
+    check : callable, optional
+        ``check(model, step_output) -> ndarray`` given to the stopper instead of
+        ``preview`` (e.g. a small fixed region: far cheaper than the whole image).
+    snapshot_every : int
+        Keep ``preview`` every this many steps (0: none).
+    progress : bool
+        Show a tqdm bar with the loss and the time left.
+
+    Returns
+    -------
+    Fit
+        With a stopper that rates its checks (``is_best``, as
+        :class:`~histdip.fit.NoiseLevelStopper`), its ``model`` carries the weights of
+        the best-rated check when the fit did not stop on it.
+    """
+    optimiser = Adam(net.parameters(), lr=lr)
+    average = WeightAverage(net, ema) if ema else None
+    stop_reason = (f"fixed: ran all {iterations} iterations" if stopper is None
+                   else f"cap: reached the {iterations}-iteration limit before the output settled")
+    done, losses, snapshots = 0, [], []
+    bar = None
+    best = None  # (step, weights) the stopper rated best, for stoppers that rate
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=iterations, desc="fitting", unit="it", dynamic_ncols=True, leave=False)
+    start = time.perf_counter()
+    try:
+        for step in range(1, iterations + 1):
+            inp, target, weight = sampler(step)
+            optimiser.zero_grad()
+            out = net(inp)
+            value = physics.loss(out, target, weight)
+            value.backward()
+            optimiser.step()
+            if average is not None:
+                average.update(net, step)
+            loss_value = float(value.detach())
+            done = step
+            if not math.isfinite(loss_value):
+                stop_reason = f"diverged: loss became {loss_value} at iteration {step}"
+                break
+            losses.append(loss_value)
+            model = average.model if average is not None else net
+            want_snapshot = snapshot_every and step % snapshot_every == 0
+            want_check = stopper is not None and step % stopper.check_every == 0
+            if want_snapshot and preview is not None:
+                snapshots.append((step, preview(model, out.detach())))
+            probe = check if check is not None else preview
+            if want_check and probe is not None:
+                if want_snapshot and check is None:
+                    current = snapshots[-1][1]
+                else:
+                    current = probe(model, out.detach())
+                reason = stopper.update(step, current)
+                if getattr(stopper, "is_best", False):
+                    best = (step, copy.deepcopy(model.state_dict()))
+                if reason:
+                    stop_reason = f"{reason} (stopped at {step} of {iterations})"
+                    break
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_value:.3g}")
+    finally:
+        if bar is not None:
+            bar.close()
+    fitted = average.model if average is not None else net
+    best_step = None
+    if best is not None and best[0] != done:
+        fitted.load_state_dict(best[1])
+        best_step = best[0]
+        stop_reason += f"; output from step {best[0]}, the closest to the noise level"
+    return Fit(fitted, net, done, stop_reason, time.perf_counter() - start, tuple(losses),
+               tuple(getattr(stopper, "history", ())), tuple(snapshots), best_step)

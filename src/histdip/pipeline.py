@@ -1,0 +1,181 @@
+"""The HIST-DIP pipeline: one straight line through the stages.
+
+    image -> validate -> planes -> threshold prior (sample='auto' decided) -> noise
+          -> problem (network, forward model with its noise, target, sampler, stopper)
+          -> fit -> output -> Result
+
+:class:`HistDip` runs it with one configuration; :func:`restore` and
+:func:`restore_detailed` are the plain-function faces.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import resolve_config, sample_settings
+from .noise import GaussianNoise, estimate_noise
+from .planes import read_planes
+from .prior import choose_sample, threshold_prior
+from .problem import build_problem, padding_for
+from .result import Result
+from .validate import validate_image
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The first half of a run: planes, the prior and the settings it decided."""
+
+    planes: object
+    config: object
+    prior: object
+    choice: object = None
+    noise: object = None
+
+
+class HistDip:
+    """A restorer with one configuration.
+
+    Parameters
+    ----------
+    config : RestoreConfig, path or None
+        Settings, a saved config file, or None for the default (``fast``) preset.
+    **overrides
+        Any :class:`~histdip.config.RestoreConfig` field, ``preset=`` or ``sample=``
+        (:func:`histdip.config.resolve_config`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((64, 64), np.uint8); img[20:30, 20:30] = 200
+    >>> HistDip(method="threshold", threshold=100).restore(img).image.shape
+    (64, 64)
+    """
+
+    def __init__(self, config=None, **overrides):
+        self.config = resolve_config(config, **overrides)
+
+    def prepare(self, image):
+        """Validate ``image``, read its planes and build its threshold prior, deciding
+        ``sample='auto'`` on the way. No fitting: what ``histdip threshold`` shows."""
+        config = self.config
+        planes = read_planes(validate_image(image), channel=config.channel)
+        choice = noise = None
+        if config.sample == "auto":
+            luma_noise = estimate_noise(planes.luma)
+            if planes.is_grey:
+                noise = luma_noise  # the fitted plane is the grey: its noise, read once
+            sigma = 255.0 * math.sqrt(float(np.mean(luma_noise.variance_map(planes.luma))))
+            prior = _prior(planes, config)
+            choice = choose_sample(planes.image.array, prior.grey, prior.threshold, sigma)
+            config = config.replace(**sample_settings(choice.sample), sample=choice.sample)
+            if choice.sample != "beads":
+                prior = _prior(planes, config)
+        else:
+            prior = _prior(planes, config)
+        return Prepared(planes, config, prior, choice, noise)
+
+    def restore(self, image, *, progress=False, snapshots=0):
+        """Restore ``image``; a :class:`~histdip.result.Result`.
+
+        ``snapshots`` keeps the output every this many steps; ``progress`` shows a bar.
+        """
+        start = time.perf_counter()
+        prep = self.prepare(image)
+        config, prior, planes = prep.config, prep.prior, prep.planes
+        signal = prior.signal(planes)
+        target = signal if config.method == "dip" else prior.target(signal)
+        # A background-subtracted result is a difference: it keeps no offset.
+        keep_offset = prior.background == "none"
+        if config.method == "threshold":
+            return Result(planes.image.from_unit(target, offset=keep_offset), config, prior, prep.choice,
+                          seconds=time.perf_counter() - start)
+        problem, noise = self._problem(prep, signal, target)
+        fit = problem.run(iterations=config.iterations, lr=config.lr, ema=config.ema, snapshot_every=snapshots,
+                          progress=progress)
+        out = planes.image.from_unit(problem.output(fit), offset=keep_offset)
+        snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
+        return Result(out, config, prior, prep.choice, fit, noise, time.perf_counter() - start, snaps)
+
+    def fit(self, image, *, progress=False):
+        """Fit the network on ``image`` without predicting its output.
+
+        Returns
+        -------
+        (Result, Problem)
+            The result (its ``image`` None) and the problem, whose network carries the fit.
+        """
+        start = time.perf_counter()
+        prep = self.prepare(image)
+        signal = prep.prior.signal(prep.planes)
+        target = signal if prep.config.method == "dip" else prep.prior.target(signal)
+        problem, noise = self._problem(prep, signal, target)
+        c = prep.config
+        fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, progress=progress)
+        return Result(None, c, prep.prior, prep.choice, fit, noise, time.perf_counter() - start), problem
+
+    @staticmethod
+    def _problem(prep, signal, target):
+        c, planes = prep.config, prep.planes
+        noise = prep.noise
+        if noise is None and (c.stopping.rule == "noise-level" or c.noise_model == "poisson-gaussian"):
+            # The noise follows the recorded levels, not those above a subtracted background.
+            noise = estimate_noise(planes.recorded)
+        problem = build_problem(
+            prep.prior.grey, signal, target, prep.prior.mask,
+            loss_noise=noise if c.noise_model == "poisson-gaussian" else GaussianNoise(),
+            variance=noise.variance_map(planes.recorded) if c.stopping.rule == "noise-level" else None,
+            amounts=padding_for(planes.shape, c.network, c.physics),
+            fit_mask=c.method == "hist-dip", thresholded=c.method == "hist-dip" and prep.prior.zeroes_recording,
+            network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
+            input_channels=c.input_channels, patch_size=c.patch_size, batch_size=c.batch_size,
+            foreground_crops=c.foreground_crops, mask_resampling=c.mask_resampling, output=c.output, tile=c.tile,
+            ensemble=c.ensemble, channels_last=c.channels_last, seed=c.seed, device=c.device,
+        )
+        return problem, noise
+
+
+def _prior(planes, c):
+    # The dip ablation fits the image as it is: no background subtracted.
+    return threshold_prior(planes, threshold=c.threshold, threshold_low=c.threshold_low,
+                           background="none" if c.method == "dip" else c.background,
+                           background_radius=c.background_radius, smooth=c.threshold_smooth,
+                           min_size=c.mask_min_size, grow=c.mask_grow)
+
+
+def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overrides):
+    """Like :func:`restore`, returning the :class:`~histdip.result.Result` with the run's details."""
+    return HistDip(config, **overrides).restore(image, progress=progress, snapshots=snapshots)
+
+
+def restore(image, config=None, *, progress=False, **overrides):
+    """Restore a dim, noisy fluorescence image.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W) or (H, W, C)
+        Grey or colour image in its own units (uint8, uint16 or float).
+    config : RestoreConfig or path, optional
+        Settings; by default the ``fast`` preset.
+    progress : bool
+        Show a progress bar while fitting.
+    **overrides
+        Any :class:`~histdip.config.RestoreConfig` field, e.g. ``threshold=125``,
+        ``method='dip'``, ``preset='paper'``, ``seed=1``, or ``sample='filaments'``.
+
+    Returns
+    -------
+    ndarray, float32, (H, W), or (H, W, 3) when ``channel='rgb'``
+        Same height and width as ``image``, on its intensity scale.
+
+    Examples
+    --------
+    >>> import numpy as np, histdip
+    >>> img = np.zeros((64, 64), np.uint8); img[20:30, 20:30] = 200
+    >>> histdip.restore(img, method="threshold", threshold=100).shape
+    (64, 64)
+    """
+    return restore_detailed(image, config, progress=progress, **overrides).image

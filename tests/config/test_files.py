@@ -1,0 +1,74 @@
+"""histdip.config.files: saved configs carry a schema version; older files migrate and rerun as they ran."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from histdip.config import SCHEMA_VERSION, RestoreConfig, load_config, migrate, preset, save_config
+from histdip.errors import ConfigError
+
+DATA = Path(__file__).parents[1] / "data"  # files written by histdip 0.1.0 (schema 1): data/README.md
+
+
+@pytest.mark.parametrize("name", ["c.json", "c.yaml", "c.yml"])
+def test_round_trip_with_the_schema_version(tmp_path, name):
+    c = preset("fast").replace(threshold=99, seed=4, network={"norm": "batch"})
+    path = save_config(c, tmp_path / name, extra={"run": {"iterations": 3}})
+    data = yaml.safe_load(path.read_text())
+    assert data["histdip_config_version"] == SCHEMA_VERSION and data["run"] == {"iterations": 3}
+    assert load_config(path) == c == RestoreConfig.load(path)
+
+
+def test_a_version_1_file_reruns_as_it_ran():
+    fast = load_config(DATA / "v1_fast.json")
+    assert fast == preset("fast")  # written with every field: the fast preset then and now
+    paper = load_config(DATA / "v1_paper.json")
+    assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
+    # a field the file lacks had version 1's default: the detour, off
+    before = load_config(DATA / "v1_fast_before_detour.json")
+    assert before.stopping.detour is None and before == fast.replace(stopping={"detour": None})
+
+
+def test_migration_fills_what_version_1_left_out_with_its_defaults():
+    fields = migrate({"lr": 0.01}, 1)
+    assert fields["lr"] == 0.01
+    assert (fields["iterations"], fields["background"], fields["network"]["norm"]) == (2000, "none", "batch")
+    assert RestoreConfig(**fields).sample is None
+    with pytest.raises(ConfigError, match="version 9"):
+        migrate({}, 9)
+
+
+def test_a_hand_written_mapping_applies_over_its_preset(tmp_path):
+    (tmp_path / "mine.yaml").write_text("lr: 0.01\nthreshold: otsu\n")
+    assert load_config(tmp_path / "mine.yaml") == preset("fast").replace(lr=0.01, threshold="otsu", sample=None)
+    (tmp_path / "paper.yaml").write_text("preset: paper\niterations: 10\n")
+    assert load_config(tmp_path / "paper.yaml") == preset("paper").replace(iterations=10)
+
+
+@pytest.mark.parametrize("content, needle", [
+    (None, "no such config file"),
+    ("[1, 2", "not valid JSON or YAML"),
+    ("[1, 2]", "expected a mapping"),
+    ('{"histdip_config": {"lr": -1}}', "invalid setting lr"),
+    ('{"histdip_config": {}, "histdip_config_version": 7}', "version 7"),
+    ("lrr: 1", "lrr"),
+])
+def test_a_bad_file_is_one_line_naming_it(tmp_path, content, needle):
+    path = tmp_path / "c.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value) and needle in str(err.value)
+
+
+def test_a_folder_is_not_a_config(tmp_path):
+    with pytest.raises(ConfigError, match="not a file"):
+        load_config(tmp_path)
+
+
+def test_saved_json_is_strict_json(tmp_path):
+    path = save_config(preset("paper"), tmp_path / "c.json")
+    json.loads(path.read_text())  # no NaN or Infinity tokens

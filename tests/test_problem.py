@@ -1,0 +1,52 @@
+"""histdip.problem: network, input, forward model with noise, target, sampler and stopper, put together once."""
+
+import numpy as np
+import pytest
+import torch
+
+from histdip.config import preset
+from histdip.fit import NoiseLevelStopper, RandomCrops, WholeImage
+from histdip.noise import GaussianNoise, PoissonGaussianNoise
+from histdip.problem import build_problem, network_input, padding_for
+
+
+def _problem(shape=(64, 64), **settings):
+    c = preset("fast").replace(**settings)
+    rng = np.random.default_rng(0)
+    signal = rng.random(shape)
+    mask = signal > 0.5
+    amounts = padding_for(shape, c.network, c.physics)
+    noise = PoissonGaussianNoise(0.001, 0.01, 0.0)
+    return build_problem(
+        255.0 * signal, signal, signal * mask, mask, loss_noise=GaussianNoise(), variance=noise.variance_map(signal),
+        amounts=amounts, network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
+        input_channels=c.input_channels, patch_size=c.patch_size, batch_size=c.batch_size, seed=c.seed,
+        channels_last=c.channels_last,
+    )
+
+
+def test_an_image_no_larger_than_a_crop_is_fitted_whole():
+    assert isinstance(_problem((64, 64)).sampler, WholeImage)  # under the default's 128 px crops
+    assert isinstance(_problem((192, 64)).sampler, RandomCrops)
+
+
+def test_the_same_seed_builds_the_same_network_and_the_stopper_watches_the_target():
+    a, b = _problem(), _problem()
+    for p, q in zip(a.net.parameters(), b.net.parameters()):
+        assert torch.equal(p, q)
+    assert isinstance(a.stopper, NoiseLevelStopper) and a.stopper.patience == preset("fast").stopping.patience
+    assert _problem(stopping={"rule": "fixed"}).stopper is None
+
+
+def test_the_forward_model_owns_the_loss_noise():
+    p = _problem()
+    assert p.physics.factor == 2 and isinstance(p.physics.noise, GaussianNoise)
+
+
+def test_network_input_is_the_grey_or_a_seeded_code():
+    grey = np.full((16, 16), 127.5)
+    x = network_input(grey, (0, 0, 0, 0), channels=3)
+    assert x.shape == (1, 3, 16, 16) and float(x.max()) == pytest.approx(0.5)
+    a = network_input(grey, (0, 0, 0, 0), kind="noise", channels=4, seed=1)
+    b = network_input(grey, (0, 0, 0, 0), kind="noise", channels=4, seed=1)
+    assert a.shape == (1, 4, 16, 16) and torch.equal(a, b) and float(a.max()) <= 0.1
