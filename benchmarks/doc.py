@@ -109,9 +109,29 @@ def git_commit(root=REPO_ROOT):
     return head.stdout.strip() + (" + uncommitted changes" if dirty else "")
 
 
+#: Flags that say where results go, not what is measured: left out of the recorded command.
+OUTPUT_FLAGS = ("--update-doc", "--doc-section", "--out", "--outdir", "--data")
+
+
 def command_line(argv):
-    """The command as a user types it: ``python -m benchmarks`` and ``argv``, quoted."""
-    return "python -m benchmarks " + shlex.join(argv)
+    """The command that measures, as a user types it: ``python -m benchmarks`` and
+    ``argv`` quoted, less the flags of :data:`OUTPUT_FLAGS` (and their values), which
+    depend on the machine and not the result.
+
+    >>> command_line(["fmd", "--threads", "2", "--out", "/tmp/x.json", "--update-doc=docs/results.md"])
+    'python -m benchmarks fmd --threads 2'
+    """
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in OUTPUT_FLAGS:
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return "python -m benchmarks " + shlex.join(kept)
 
 
 def update_doc(path, name, table, argv):

@@ -78,3 +78,19 @@ def test_readme_examples_run_as_written(tmp_path, monkeypatch, capsys):
 @pytest.mark.slow
 def test_readme_on_the_whole_sample(tmp_path, monkeypatch, capsys):
     run_readme(tmp_path, iio.imread(SAMPLE)[..., :3], monkeypatch, capsys)
+
+
+def test_the_module_map_matches_the_tree():
+    """Every module and package of src/histdip is in the README's map, and every name there exists."""
+    package = README.parent / "src" / "histdip"
+    block = next(b for b in re.findall(r"```text\n(.*?)```", README.read_text(), flags=re.S)
+                 if b.startswith("src/histdip/"))
+    listed = set(re.findall(r"(?:(?<=[\s(])|^)([a-z_]+(?:\.py|/))(?=[\s,;:)]|$)", block, flags=re.M))
+    listed -= {"histdip/", "src/"}
+    on_disk = {p.name + ("/" if p.is_dir() else "") for p in package.iterdir()
+               if p.name not in ("__init__.py", "__main__.py", "__pycache__") and (p.is_dir() or p.suffix == ".py")}
+    for folder in (p for p in package.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        on_disk |= {f.name for f in folder.glob("*.py") if f.name != "__init__.py"}
+    top = {"benchmarks/", "tests/", "docs/", "decisions/"}
+    assert on_disk <= listed, sorted(on_disk - listed)
+    assert listed - top <= on_disk, sorted(listed - top - on_disk)

@@ -91,14 +91,15 @@ class HistDip:
         # A background-subtracted result is a difference: it keeps no offset.
         keep_offset = prior.background == "none"
         if config.method == "threshold":
-            return Result(planes.image.from_unit(target, offset=keep_offset), config, prior, prep.choice,
-                          seconds=time.perf_counter() - start)
+            return Result(image=planes.image.from_unit(target, offset=keep_offset), config=config, prior=prior,
+                          choice=prep.choice, seconds=time.perf_counter() - start)
         problem, noise = self._problem(prep, signal, target)
         fit = problem.run(iterations=config.iterations, lr=config.lr, ema=config.ema, snapshot_every=snapshots,
                           progress=progress)
         out = planes.image.from_unit(problem.output(fit), offset=keep_offset)
         snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
-        return Result(out, config, prior, prep.choice, fit, noise, time.perf_counter() - start, snaps)
+        return Result(image=out, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
+                      seconds=time.perf_counter() - start, snapshots=snaps)
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -115,7 +116,9 @@ class HistDip:
         problem, noise = self._problem(prep, signal, target)
         c = prep.config
         fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, progress=progress)
-        return Result(None, c, prep.prior, prep.choice, fit, noise, time.perf_counter() - start), problem
+        result = Result(image=None, config=c, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
+                        seconds=time.perf_counter() - start)
+        return result, problem
 
     @staticmethod
     def _problem(prep, signal, target):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .color import auto_channel, luma, select_channel
+from .colour import auto_channel, luma, select_channel
 from .validate import validate_image
 
 
@@ -55,7 +55,7 @@ def read_planes(image, *, channel="auto"):
     channel : str
         ``auto`` (the channel carrying the fluorescence), ``luma``, ``red``, ``green``,
         ``blue``, ``rgb`` or an index; a grey image ignores it
-        (:func:`histdip.color.select_channel`).
+        (:func:`histdip.colour.select_channel`).
 
     >>> p = read_planes(np.full((16, 16, 3), 255, np.uint8), channel="green")
     >>> p.recorded.shape, round(float(p.luma.max()), 6), p.channel

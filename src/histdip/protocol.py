@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from .color import BT601
+from .colour import BT601
 from .errors import InputError
 from .metrics import psnr, ssim
 
 #: Grey weights of the paper's SSIM code (``np.dot(rgb, [0.2989, 0.5870, 0.1140])``);
-#: they differ from :data:`histdip.color.BT601` in the 4th decimal, kept for fidelity.
+#: they differ from :data:`histdip.colour.BT601` in the 4th decimal, kept for fidelity.
 PAPER_SSIM_WEIGHTS = np.array([0.2989, 0.5870, 0.1140])
 
 #: JPEG quality of the paper's saved "ground truth" (PIL's default).

@@ -47,7 +47,7 @@ def test_noise_command_prints_one_row_per_microscope_and_updates_a_doc(shared_da
     assert "| WideField_BPAE_R_4 |" in printed  # --verbose: per frame
     for kind, n in (("Confocal", 20), ("TwoPhoton", 16), ("WideField", 12)):
         assert f"| {kind} | {n} |" in printed and f"| {kind} | {n} |" in doc.read_text()
-    assert "python -m benchmarks noise --data" in doc.read_text()
+    assert "`python -m benchmarks noise --verbose` (commit " in doc.read_text()  # the output flags left out
 
 
 def test_paper_fits_once_and_scores_ten_photos_with_the_circular_label(shared_data, tmp_path, capsys):

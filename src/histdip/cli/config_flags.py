@@ -9,7 +9,7 @@ share them, so a flag means the same in each.
 
 from __future__ import annotations
 
-from ..color import CHANNEL_NAMES
+from ..colour import CHANNEL_NAMES
 from ..config import BACKGROUNDS, SAMPLE_KINDS, THRESHOLD_RULES, resolve_config
 from ..errors import ConfigError
 from ..prior.choice import MIN_SNR, MIN_SNR_PHOTO

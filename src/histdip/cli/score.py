@@ -118,7 +118,7 @@ def run(args):
     if args.protocol == "paper":
         return _run_paper(args)
     from .. import metrics
-    from ..color import select_channel
+    from ..colour import select_channel
 
     if args.reference is None:
         raise InputError("give RESTORED and REFERENCE (or use --protocol paper --threshold T)")

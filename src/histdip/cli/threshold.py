@@ -41,10 +41,11 @@ def register(sub):
 
 
 def hand_flags(prior):
-    """The flags that give ``prior``'s T by hand to ``histdip restore``."""
-    flags = [f"--threshold {prior.threshold:.6g}"]
+    """The flags that give ``prior``'s T by hand to ``histdip restore``, exactly: the
+    numbers are written in full, so restore reads back the same T and radius."""
+    flags = [f"--threshold {float(prior.threshold)!r}"]
     if prior.background != "none":
-        flags += [f"--background {prior.background}", f"--background-radius {prior.background_radius:.6g}"]
+        flags += [f"--background {prior.background}", f"--background-radius {float(prior.background_radius)!r}"]
     return " ".join(flags)
 
 

@@ -6,7 +6,7 @@ One small interface, :func:`choose_sample`, returns the decision and its reason 
 The rule now behind it: the threshold prior separates signal from the noise floor only
 where the two are apart. It is kept (``beads``) when the grey above T averages at least
 :data:`MIN_SNR` noise standard deviations, or :data:`MIN_SNR_PHOTO` on a colour photo
-(:func:`histdip.color.is_colour_photo`: a phone's, whose light between the beads is
+(:func:`histdip.colour.is_colour_photo`: a phone's, whose light between the beads is
 flare and haze, not signal); else the image is fitted whole (``cells``). Why these
 cuts, and what they cost: docs/decisions/samples.md.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..color import is_colour_photo
+from ..colour import is_colour_photo
 
 #: Keep the threshold prior when the grey above T averages at least this many noise sigma.
 MIN_SNR = 15.0

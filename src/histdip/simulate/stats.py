@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from ..color import luma
+from ..colour import luma
 
 #: Order of the statistics in :func:`photo_stats` (and in the calibration table).
 STAT_NAMES = (

@@ -1,9 +1,9 @@
-"""histdip.color: grey conversion, the signal's channel, and what counts as a colour photo."""
+"""histdip.colour: grey conversion, the signal's channel, and what counts as a colour photo."""
 
 import numpy as np
 import pytest
 
-from histdip.color import BT601, auto_channel, is_colour_photo, luma, own_content, select_channel
+from histdip.colour import BT601, auto_channel, is_colour_photo, luma, own_content, select_channel
 from histdip.errors import ConfigError, InputError
 
 
