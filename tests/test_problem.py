@@ -16,9 +16,9 @@ def _problem(shape=(64, 64), **settings):
     signal = rng.random(shape)
     mask = signal > 0.5
     amounts = padding_for(shape, c.network, c.physics)
-    noise = PoissonGaussianNoise(0.001, 0.01, 0.0)
     return build_problem(
-        255.0 * signal, signal, signal * mask, mask, loss_noise=GaussianNoise(), variance=noise.variance_map(signal),
+        255.0 * signal, signal, signal * mask, mask, loss_noise=GaussianNoise(),
+        noise=PoissonGaussianNoise(0.001, 0.01, 0.0), recorded=signal,
         amounts=amounts, network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
         input_channels=c.input_channels, patch_size=c.patch_size, batch_size=c.batch_size, seed=c.seed,
         channels_last=c.channels_last,

@@ -76,7 +76,7 @@ class HistDip:
                 prior = _prior(planes, config)
         else:
             prior = _prior(planes, config)
-        return Prepared(planes, config, prior, choice, noise)
+        return Prepared(planes.without_luma(), config, prior, choice, noise)
 
     def restore(self, image, *, progress=False, snapshots=0):
         """Restore ``image``; a :class:`~histdip.result.Result`.
@@ -129,8 +129,8 @@ class HistDip:
             noise = estimate_noise(planes.recorded)
         problem = build_problem(
             prep.prior.grey, signal, target, prep.prior.mask,
-            loss_noise=noise if c.noise_model == "poisson-gaussian" else GaussianNoise(),
-            variance=noise.variance_map(planes.recorded) if c.stopping.rule == "noise-level" else None,
+            loss_noise=noise if c.noise_model == "poisson-gaussian" else GaussianNoise(), noise=noise,
+            recorded=planes.recorded,
             amounts=padding_for(planes.shape, c.network, c.physics),
             fit_mask=c.method == "hist-dip", thresholded=c.method == "hist-dip" and prep.prior.zeroes_recording,
             network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,

@@ -6,7 +6,7 @@ planes) the network fits, as recorded, and the BT.601 grey that T is chosen on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,9 +24,10 @@ class Planes:
         The input, with its intensity scale.
     recorded : ndarray, (H, W) or (H, W, 3)
         The plane the network fits, as the camera recorded it (``channel``).
-    luma : ndarray, (H, W)
+    luma : ndarray, (H, W) or None
         BT.601 grey: what T is chosen on, whatever plane is fitted (the paper's grey).
-        For a grey image, the same array as ``recorded``.
+        For a grey image, the same array as ``recorded``. None once the threshold prior
+        has used it (:meth:`without_luma`).
     channel : str
         The plane fitted: ``grey`` for a grey image, else the colour channel's name
         (``auto`` resolved), ``luma`` or ``rgb``.
@@ -43,7 +44,13 @@ class Planes:
 
     @property
     def shape(self):
-        return self.luma.shape
+        """(H, W)."""
+        return self.recorded.shape[:2]
+
+    def without_luma(self):
+        """These planes without a colour image's grey, once the prior has been built from
+        it: nothing after the prior reads it, and it is as large as the fitted plane."""
+        return self if self.is_grey else replace(self, luma=None)
 
 
 def read_planes(image, *, channel="auto"):

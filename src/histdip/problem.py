@@ -98,7 +98,7 @@ class Problem:
         return self.predict(fit.model)
 
 
-def build_problem(grey, signal, target, mask, *, loss_noise, variance, amounts, fit_mask=True, thresholded=True,
+def build_problem(grey, signal, target, mask, *, loss_noise, noise=None, recorded=None, amounts, fit_mask=True, thresholded=True,
                   network, physics, stopping, input="image", input_channels=1, patch_size=None, batch_size=1,
                   foreground_crops=0.5, mask_resampling="hr", output="eval", tile=None, ensemble=1,
                   channels_last=False, seed=0, device="cpu"):
@@ -116,9 +116,12 @@ def build_problem(grey, signal, target, mask, *, loss_noise, variance, amounts, 
     loss_noise : noise model
         The noise of the recording, whose loss the fit minimises (the forward model
         scales it to the target's resolution).
-    variance : ndarray or None
-        The recording's noise variance per pixel, the shape of ``signal`` (the
-        ``noise-level`` rule compares the residual with it); None for other rules.
+    noise : noise model, optional
+        The recording's noise (:func:`histdip.noise.estimate_noise`), needed by the
+        ``noise-level`` rule: it compares the residual with this noise's variance at the
+        levels of ``recorded``, the plane as the camera recorded it.
+    recorded : ndarray, optional
+        The fitted plane before any background was subtracted, the shape of ``signal``.
     amounts : tuple
         The padding (:func:`padding_for`).
     fit_mask : bool
@@ -154,13 +157,14 @@ def build_problem(grey, signal, target, mask, *, loss_noise, variance, amounts, 
         margin = math.ceil(getattr(forward, "pad", 0) / forward.factor) + 1
         sampler = RandomCrops(net_input, target_t, patch_size, batch_size, forward.factor, margin, seed,
                               foreground=pad(mask, amounts) if fit_mask else None, foreground_share=foreground_crops)
-    stopper, check = _stopping(stopping, net_input, target, mask, variance, amounts, network.multiple, patch_size,
-                               fit_mask=fit_mask, thresholded=thresholded)
+    stopper, check = _stopping(stopping, net_input, target, mask, noise, recorded, amounts, network.multiple,
+                               patch_size, fit_mask=fit_mask, thresholded=thresholded)
     return Problem(net, net_input, forward, sampler, stopper, check, amounts, tile, ensemble, output == "last",
                    output == "last" and not patch_size)
 
 
-def _stopping(stopping, net_input, target, mask, variance, amounts, multiple, patch_size, *, fit_mask, thresholded):
+def _stopping(stopping, net_input, target, mask, noise, recorded, amounts, multiple, patch_size, *, fit_mask,
+              thresholded):
     """(stopper, check): the stopping rule and the output it watches.
 
     Both rules watch a window, not the whole image (:func:`histdip.fit.probe_window`):
@@ -184,8 +188,11 @@ def _stopping(stopping, net_input, target, mask, variance, amounts, multiple, pa
     if stopping.rule == "plateau":
         return PlateauStopper(stopping.check_every, stopping.tolerance, stopping.patience,
                               stopping.min_iterations), check
+    # Made here, after the tensors: a 12 MP map is 92 MB more at the fit's peak. Copies of
+    # the windows: views would keep the whole padded images alive for the fit.
+    variance = noise.variance_map(recorded)
     stopper = NoiseLevelStopper.from_config(
-        stopping, pad(target, amounts)[window], pad(variance, amounts)[window],
-        None if weight is None else weight[window], thresholded=thresholded,
+        stopping, pad(target, amounts)[window].copy(), pad(variance, amounts)[window].copy(),
+        None if weight is None else weight[window].copy(), thresholded=thresholded,
     )
     return stopper, check

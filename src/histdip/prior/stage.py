@@ -35,8 +35,10 @@ class Prior:
         Its radius in pixels (``auto`` resolved); None without a background.
     smooth : float
         The Gaussian sigma the grey was smoothed with.
-    background_luma : ndarray, (H, W)
-        The luma minus its background, on [0, 1], unsmoothed.
+    background_luma : ndarray, (H, W) or None
+        For a grey image, its luma minus the background, on [0, 1], unsmoothed: the fitted
+        signal itself. None for a colour image, whose fitted plane gets its own
+        subtraction (:meth:`signal`); keeping it would hold one more image in memory.
     """
 
     grey: np.ndarray
@@ -46,7 +48,7 @@ class Prior:
     background: str
     background_radius: float | None
     smooth: float
-    background_luma: np.ndarray
+    background_luma: np.ndarray | None
 
     @property
     def zeroes_recording(self):
@@ -125,4 +127,4 @@ def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="
     t = threshold_value(grey, threshold)
     low = None if threshold_low is None else threshold_value(grey, threshold_low)
     mask = foreground_mask(grey, t, low=low, min_size=min_size, grow=grow)
-    return Prior(grey, t, low, mask, background, radius, float(smooth), luma)
+    return Prior(grey, t, low, mask, background, radius, float(smooth), luma if planes.is_grey else None)
