@@ -157,7 +157,7 @@ def plot_results(rows, outdir, prefix="quality"):
         for j, m in enumerate(methods):
             ys = [next((s.get("psnr_affine", np.nan) for s in summary if s["dataset"] == d and s["method"] == m),
                        np.nan) for d in ds_psnr]
-            ax.bar(np.arange(len(ds_psnr)) + j * width, ys, width, label=LABELS.get(m, m))
+            ax.bar(np.arange(len(ds_psnr)) + j * width, ys, width, label=LABELS.get(m, m), color=plt.cm.tab20(j % 20))
         ax.set_xticks(np.arange(len(ds_psnr)) + 0.4 - width / 2)
         ax.set_xticklabels(ds_psnr, rotation=20, fontsize=8)
         ax.set_ylabel("affine-fair PSNR (dB)")
@@ -178,7 +178,7 @@ def plot_results(rows, outdir, prefix="quality"):
         for j, m in enumerate(methods):
             ys = [next((s.get("f1", np.nan) for s in det_rows if s["dataset"] == d and s["method"] == m), np.nan)
                   for d in ds_f1]
-            axes[0].bar(np.arange(len(ds_f1)) + j * 0.8 / len(methods), ys, 0.8 / len(methods), label=LABELS.get(m, m))
+            axes[0].bar(np.arange(len(ds_f1)) + j * 0.8 / len(methods), ys, 0.8 / len(methods), label=LABELS.get(m, m), color=plt.cm.tab20(j % 20))
         axes[0].set_xticks(np.arange(len(ds_f1)) + 0.4)
         axes[0].set_xticklabels(ds_f1, fontsize=8)
         axes[0].set_ylabel("bead detection F1")
