@@ -82,7 +82,7 @@ class Result:
         parts = []
         if self.choice is not None:
             parts.append(f"sample {self.choice.sample} (auto)")
-        if self.config.method != "dip":
+        if self.config.method != "dip" and self.prior.zeroes_recording:  # T = 0 on the raw grey keeps all
             low = self.threshold_low
             parts.append(f"T={self.threshold:.4g}" + ("" if low is None or low >= self.threshold else f" (low {low:.4g})"))
         if self.iterations:

@@ -136,7 +136,8 @@ def fit(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=iterations, desc="fitting", unit="it", dynamic_ncols=True, leave=False)
+        # disable=None: a bar on a terminal, none in a log file or a pipe.
+        bar = tqdm(total=iterations, desc="fitting", unit="it", dynamic_ncols=True, leave=False, disable=None)
     start = time.perf_counter()
     try:
         for step in range(1, iterations + 1):
