@@ -4,7 +4,6 @@ bad input files every reading command must refuse in one line.
 Import as ``from tests.helpers import ...`` (the repository root is on the test path).
 """
 
-import os
 import warnings
 from pathlib import Path
 
