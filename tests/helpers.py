@@ -56,6 +56,15 @@ def beads(shape=(48, 64), dtype=np.uint8, rgb=False, seed=0):
     return g.astype(dtype) if np.issubdtype(dtype, np.floating) else np.rint(g).astype(dtype)
 
 
+def filament_and_blob():
+    """A dim filament with one bright end, and a dim blob joined to nothing bright."""
+    img = np.full((40, 60), 10, np.uint8)
+    img[10:13, 5:30] = 60
+    img[10:13, 5:8] = 200
+    img[25:30, 40:45] = 60
+    return img
+
+
 def save_png(path, array):
     iio.imwrite(path, array)
     return path
@@ -120,20 +129,20 @@ def make_missing(d):
     return d / "missing.png"
 
 
-def make_nan_tiff(d):
-    p = d / "nan.tif"
+def _float_tiff_with(d, name, value, where):
+    p = d / name
     a = RNG.random((32, 32)).astype(np.float32)
-    a[3, 4] = np.nan
+    a[where] = value
     tifffile.imwrite(p, a)
     return p
+
+
+def make_nan_tiff(d):
+    return _float_tiff_with(d, "nan.tif", np.nan, (3, 4))
 
 
 def make_inf_tiff(d):
-    p = d / "inf.tif"
-    a = RNG.random((32, 32)).astype(np.float32)
-    a[0, 0] = np.inf
-    tifffile.imwrite(p, a)
-    return p
+    return _float_tiff_with(d, "inf.tif", np.inf, (0, 0))
 
 
 def make_1x1(d):

@@ -16,9 +16,7 @@ from .config import RestoreConfig
 from .config.files import SCHEMA_VERSION, config_from_mapping
 from .errors import ConfigError, InputError
 from .pipeline import HistDip
-from .predict import predict_eval
-from .problem import build_network, network_input, padding_for
-from .tensors import to_array, unpad
+from .problem import build_network, network_input, padding_for, predict_image
 
 #: Version of the model file this histdip writes.
 MODEL_FILE_VERSION = 2
@@ -114,5 +112,5 @@ def apply_model(model, image):
     amounts = padding_for(prep.planes.shape, c.network, c.physics)
     x = network_input(prep.prior.grey, amounts, kind=c.input, channels=c.input_channels, seed=c.seed,
                       device=str(device), channels_last=c.channels_last)
-    out = unpad(to_array(predict_eval(model.net, x, tile=c.tile, ensemble=c.ensemble)), amounts)
+    out = predict_image(model.net, x, amounts, tile=c.tile, ensemble=c.ensemble)
     return prep.planes.image.from_unit(out, offset=prep.prior.background == "none")

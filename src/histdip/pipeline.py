@@ -86,16 +86,13 @@ class HistDip:
         start = time.perf_counter()
         prep = self.prepare(image)
         config, prior, planes = prep.config, prep.prior, prep.planes
-        signal = prior.signal(planes)
-        target = signal if config.method == "dip" else prior.target(signal)
         # A background-subtracted result is a difference: it keeps no offset.
         keep_offset = prior.background == "none"
         if config.method == "threshold":
+            target = prior.target(prior.signal(planes))
             return Result(image=planes.image.from_unit(target, offset=keep_offset), config=config, prior=prior,
                           choice=prep.choice, seconds=time.perf_counter() - start)
-        problem, noise = self._problem(prep, signal, target)
-        fit = problem.run(iterations=config.iterations, lr=config.lr, ema=config.ema, snapshot_every=snapshots,
-                          progress=progress)
+        problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress)
         out = planes.image.from_unit(problem.output(fit), offset=keep_offset)
         snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
         return Result(image=out, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
@@ -111,14 +108,19 @@ class HistDip:
         """
         start = time.perf_counter()
         prep = self.prepare(image)
-        signal = prep.prior.signal(prep.planes)
-        target = signal if prep.config.method == "dip" else prep.prior.target(signal)
-        problem, noise = self._problem(prep, signal, target)
-        c = prep.config
-        fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, progress=progress)
-        result = Result(image=None, config=c, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
+        problem, noise, fit = self._fit(prep, progress=progress)
+        result = Result(image=None, config=prep.config, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
                         seconds=time.perf_counter() - start)
         return result, problem
+
+    def _fit(self, prep, *, snapshots=0, progress=False):
+        """(problem, noise, fit) of a prepared image: the target, the problem, the fit."""
+        c = prep.config
+        signal = prep.prior.signal(prep.planes)
+        target = signal if c.method == "dip" else prep.prior.target(signal)
+        problem, noise = self._problem(prep, signal, target)
+        fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress)
+        return problem, noise, fit
 
     @staticmethod
     def _problem(prep, signal, target):

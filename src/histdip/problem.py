@@ -54,6 +54,13 @@ def network_input(grey, amounts, *, kind="image", channels=1, seed=0, device="cp
     return x.contiguous(memory_format=memory_format(channels_last))
 
 
+def predict_image(model, net_input, amounts, *, tile=None, ensemble=1):
+    """The output of ``model`` on the padded ``net_input`` in eval mode (tiles of
+    ``tile``, a flip/turn ensemble of ``ensemble``), as an array with the padding
+    ``amounts`` removed."""
+    return unpad(to_array(predict_eval(model, net_input, tile=tile, ensemble=ensemble)), amounts)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """Everything one fit needs; see :func:`build_problem`."""
@@ -72,8 +79,7 @@ class Problem:
 
     def predict(self, model):
         """The whole-image output of ``model`` in eval mode, padding removed."""
-        return unpad(to_array(predict_eval(model, self.net_input, tile=self.tile, ensemble=self.ensemble)),
-                     self.amounts)
+        return predict_image(model, self.net_input, self.amounts, tile=self.tile, ensemble=self.ensemble)
 
     def preview(self, model, step_output):
         """The current output, for snapshots: the step's own output where every step

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 
 from histdip.io import read_image
-from tests.helpers import assert_one_line_error, beads, cli, files_under, save_png
+from tests.helpers import assert_one_line_error, beads, cli, filament_and_blob, files_under, save_png
 
 
 def test_restore_no_signal_is_one_line(tmp_path, capsys):
@@ -63,10 +63,7 @@ def test_threshold_method_keeps_odd_size_and_zeroes_background(tmp_path, capsys)
 
 
 def test_threshold_low_keeps_dim_parts_joined_to_bright_ones(tmp_path, capsys):
-    img = np.full((40, 60), 10, np.uint8)
-    img[10:13, 5:30] = 60       # a dim filament ...
-    img[10:13, 5:8] = 200       # ... with a bright end
-    img[25:30, 40:45] = 60      # a dim blob, joined to nothing bright
+    img = filament_and_blob()
     src = save_png(tmp_path / "f.png", img)
     common = ["--method", "threshold", "--threshold", "100", "-q"]
     rc, _, err = cli(capsys, "restore", src, *common, "--threshold-low", "50", "--outdir", tmp_path / "two")

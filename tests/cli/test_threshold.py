@@ -7,7 +7,7 @@ import pytest
 import tifffile
 
 from histdip.io import read_image
-from tests.helpers import assert_one_line_error, beads, cli, files_under, save_png
+from tests.helpers import assert_one_line_error, beads, cli, filament_and_blob, files_under, save_png
 
 
 def report(capsys, src, *flags):
@@ -86,10 +86,7 @@ def test_it_takes_restores_sample_and_prior_flags(tmp_path, capsys):
 
 
 def test_the_hysteresis_pair_adds_what_joins_the_bright_parts(tmp_path, capsys):
-    img = np.full((40, 60), 10, np.uint8)
-    img[10:13, 5:30] = 60       # a dim filament ...
-    img[10:13, 5:8] = 200       # ... with a bright end
-    img[25:30, 40:45] = 60      # a dim blob, joined to nothing bright
+    img = filament_and_blob()
     src = save_png(tmp_path / "f.png", img)
     one = report(capsys, src, "--threshold", "100")["foreground_pixels"]
     pair = report(capsys, src, "--threshold", "100", "--threshold-low", "50")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError
 from ..io import check_output_path, read_image
 from ..plotting import histogram_plot
 from . import config_flags, outputs
@@ -59,11 +59,8 @@ def run(args):
         plot = Path(args.plot) if args.plot else Path(args.outdir or ".") / f"{path.stem}_histogram.png"
         if plot.suffix.lower() != ".png":
             raise ConfigError(f"{plot}: the histogram is written as PNG; give a name ending in .png")
-        if args.outdir and not Path(args.outdir).is_dir():
-            try:
-                Path(args.outdir).mkdir(parents=True)
-            except OSError as err:
-                raise InputError(f"{args.outdir}: cannot create output folder ({err.strerror or err})") from None
+        if args.outdir:
+            outputs.make_folder(plot)
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with outputs.about(path):
