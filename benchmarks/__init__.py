@@ -14,6 +14,9 @@ They are not part of the installed package (the library is ``histdip``); they ne
 * ``stopping`` (:mod:`.stopping`): where the default stops, against fixed budgets;
 * ``simulator`` (:mod:`.simulator`): the simulator's statistics beside the real photos;
 * ``paper`` (:mod:`.paper`): the paper's headline by its own (circular) protocol.
+* ``sweep`` (:mod:`.sweep`): every method across the dim regime, on a fixed grid of
+  simulated scenes (:mod:`.sweep_grid`), methods (:mod:`.sweep_methods`), scores
+  (:mod:`.sweep_metrics`) and tables (:mod:`.sweep_report`).
 
 :mod:`.doc` writes a command's table into a Markdown document (``--update-doc``).
 """

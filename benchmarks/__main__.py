@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import curve, fmd, noise, paper, quality, simulator, speed, stopping
+from . import curve, fmd, noise, paper, primary, quality, simulator, speed, stopping, sweep
 from .doc import check_doc, update_doc
 
 #: The commands' modules, in the order ``--help`` lists them.
-COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper)
+COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper, primary, sweep)
 
 
 def build_parser():

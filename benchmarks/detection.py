@@ -2,14 +2,16 @@
 
 All functions are method-independent: the same detector with the same fixed settings
 runs on every restored image, in the image's own units (the simulator's [0, 1] green
-scale), so no method gets a detector tuned to it.
+scale), so no method gets a detector tuned to it. The detector and the matching are
+the library's (:mod:`histdip.detect`); this module fixes the quality benchmark's
+settings and adds the linearity score.
 
-* :func:`detect_beads` -- ``skimage.feature.blob_log`` (scale-normalised Laplacian of
-  Gaussian). LoG removes a constant offset, so an uneven but smooth background does not
-  trigger detections by itself; ``threshold`` is an absolute LoG response.
-* :func:`match_beads` -- one-to-one matching (Hungarian, ``scipy.optimize.
-  linear_sum_assignment``) of detections to true beads; a pair counts only if the centre
-  distance is at most ``max(min_radius, bead radius + slack)`` pixels.
+* :func:`detect_beads` -- :func:`histdip.detect.detect_beads` (scale-normalised
+  Laplacian of Gaussian) with the quality benchmark's :data:`DETECT_DEFAULTS`;
+  ``threshold`` is an absolute LoG response.
+* :func:`match_beads` -- one-to-one matching (Hungarian) of detections to true beads;
+  a pair counts only if the centre distance is at most ``max(min_radius, bead radius +
+  slack)`` pixels.
 * :func:`detection_scores` -- precision, recall, F1 = 2TP / (2TP + FP + FN).
 * :func:`bead_linearity` -- R^2 of the background-corrected integrated intensity of
   every true bead's disc in the output against the same quantity in the clean image.
@@ -18,67 +20,28 @@ scale), so no method gets a detector tuned to it.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-#: Fixed detector settings used for every method (sigma in px, absolute LoG response).
+from histdip import detect
+from histdip.detect import detection_scores, match_beads
+
+__all__ = ["DETECT_DEFAULTS", "bead_linearity", "bead_table_array", "detect_beads", "detection_scores",
+           "disc_intensities", "match_beads", "r_squared"]
+
+#: Fixed detector settings of the quality benchmark (sigma in px, absolute LoG response).
 DETECT_DEFAULTS = dict(min_sigma=1.5, max_sigma=8.0, num_sigma=8, threshold=0.03, overlap=0.5)
 
 
 def detect_beads(image, *, min_sigma=None, max_sigma=None, num_sigma=None, threshold=None,
                  overlap=None, border=2):
-    """Bead centres ``(n, 3)`` as (y, x, radius) found by LoG on a 2-D image.
-
-    Blobs whose centre lies within ``border`` px of the edge are dropped (a restored
-    image's border is the least reliable part). Radius = sigma * sqrt(2).
-    """
-    from skimage.feature import blob_log
-
+    """Bead centres ``(n, 3)`` as (y, x, radius) found by LoG on a 2-D image, with the
+    settings of :data:`DETECT_DEFAULTS` where not given (linear scale spacing, as the
+    quality benchmark's results were measured)."""
     s = dict(DETECT_DEFAULTS)
     for k, v in dict(min_sigma=min_sigma, max_sigma=max_sigma, num_sigma=num_sigma,
                      threshold=threshold, overlap=overlap).items():
         if v is not None:
             s[k] = v
-    img = np.asarray(image, dtype=np.float64)
-    if img.ndim != 2:
-        raise ValueError(f"detect_beads needs a 2-D image, got {img.shape}")
-    blobs = blob_log(img, min_sigma=s["min_sigma"], max_sigma=s["max_sigma"],
-                     num_sigma=int(s["num_sigma"]), threshold=s["threshold"], overlap=s["overlap"])
-    if blobs.size == 0:
-        return np.zeros((0, 3))
-    blobs = blobs[:, :3].astype(np.float64)
-    blobs[:, 2] *= np.sqrt(2.0)
-    h, w = img.shape
-    keep = ((blobs[:, 0] >= border) & (blobs[:, 0] <= h - 1 - border)
-            & (blobs[:, 1] >= border) & (blobs[:, 1] <= w - 1 - border))
-    return blobs[keep]
-
-
-def match_beads(detected, truth, *, min_radius=3.0, slack=2.0):
-    """Match detections ``(n, >=2)`` (y, x, ...) to true beads ``(m, >=3)`` (y, x, radius).
-
-    Returns ``(pairs, tp, fp, fn)``; ``pairs`` is a list of (detection index, bead index).
-    """
-    det = np.asarray(detected, dtype=np.float64).reshape(-1, np.shape(detected)[-1] if np.size(detected) else 3)
-    tru = np.asarray(truth, dtype=np.float64).reshape(-1, np.shape(truth)[-1] if np.size(truth) else 3)
-    n, m = len(det), len(tru)
-    if n == 0 or m == 0:
-        return [], 0, n, m
-    d = np.hypot(det[:, None, 0] - tru[None, :, 0], det[:, None, 1] - tru[None, :, 1])
-    allowed = np.maximum(min_radius, tru[:, 2] + slack)[None, :]
-    cost = np.where(d <= allowed, d, 1e6)
-    rows, cols = linear_sum_assignment(cost)
-    pairs = [(int(r), int(c)) for r, c in zip(rows, cols) if cost[r, c] < 1e6]
-    tp = len(pairs)
-    return pairs, tp, n - tp, m - tp
-
-
-def detection_scores(detected, truth, **match_kw):
-    """dict with tp, fp, fn, precision, recall, f1 (F1 = 1 when both sets are empty)."""
-    _, tp, fp, fn = match_beads(detected, truth, **match_kw)
-    precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else 1.0
-    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
+    return detect.detect_beads(image, border=border, log_scale=False, **s)
 
 
 def bead_table_array(beads):

@@ -19,6 +19,7 @@ from .contract import check_image, finish
 
 __all__ = [
     "cv2_gaussian_sigma",
+    "sigma_threshold",
     "denoise_classical_pipeline",
     "denoise_gaussian",
     "denoise_identity",
@@ -118,10 +119,29 @@ def _threshold_value(img: np.ndarray, threshold) -> float:
     # threshold_value (whose manual T lives on 0-255); the rules are the same functions.
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
         return float(threshold)
+    if isinstance(threshold, str) and threshold.startswith("sigma:"):
+        try:
+            k = float(threshold.split(":", 1)[1])
+        except ValueError:
+            raise ConfigError(f"sigma:K needs a number K, got {threshold!r}") from None
+        return sigma_threshold(img, k)
     if threshold not in THRESHOLD_RULES:
         raise ConfigError(f"unknown threshold {threshold!r}; use otsu, triangle, li, yen, "
-                          "a number, or None")
+                          "sigma:K, a number, or None")
     return threshold_value(img, threshold)
+
+
+def sigma_threshold(image, k=3.0) -> float:
+    """``median + k * sigma``, sigma the robust spread (1.4826 x median absolute
+    deviation) of the image: the astronomer's rule for sparse objects on a flat
+    background, where the median and the MAD are those of the background.
+
+    >>> round(sigma_threshold(np.array([1.0, 2.0, 3.0, 4.0, 100.0]), 1.0), 2)
+    4.48
+    """
+    img = np.asarray(image, dtype=np.float64)
+    med = float(np.median(img))
+    return med + float(k) * 1.4826 * float(np.median(np.abs(img - med)))
 
 
 def _denoise_step(img: np.ndarray, method: str, seed: int, params: dict) -> np.ndarray:
@@ -153,7 +173,8 @@ def denoise_classical_pipeline(image, *, seed: int = 0, denoise: str = "auto",
        ``"gaussian"`` or ``"none"``; the estimate is subtracted. Pick the radius larger than the biggest
        object (the default 25 px suits beads a few to ~20 px across).
     3. **Threshold** (``threshold``): ``"otsu"`` (default), ``"triangle"``, ``"li"``,
-       ``"yen"``, a number on the background-subtracted scale, or None (skip).
+       ``"yen"``, ``"sigma:K"`` (median + K robust sigmas, :func:`sigma_threshold`), a
+       number on the background-subtracted scale, or None (skip).
        Foreground = pixels ``> T``; connected specks smaller than ``min_size`` pixels
        (8-connectivity) are dropped, then the mask is dilated by ``dilate`` pixels
        (3x3 steps) so that object rims softened by denoising are not cut off;

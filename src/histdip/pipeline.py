@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import resolve_config, sample_settings
+from .config import LEARNED, resolve_config, sample_settings
+from .layers import layers_from_recording, layers_from_signal
 from .noise import GaussianNoise, estimate_noise
 from .planes import read_planes
-from .prior import choose_sample, threshold_prior
+from .prior import choose_sample, decide_primary, threshold_prior
 from .problem import build_problem, padding_for
 from .result import Result
 from .validate import validate_image
@@ -34,6 +35,15 @@ class Prepared:
     prior: object
     choice: object = None
     noise: object = None
+    #: With a learned split: the prior that holds it (the fitted prior, unless the
+    #: recording is fitted whole), and the choice of the primary layer.
+    split_prior: object = None
+    primary: object = None
+
+
+def learns_split(config):
+    """Whether ``config`` learns the split (and so writes three layers)."""
+    return config.threshold == LEARNED and config.method != "dip"
 
 
 class HistDip:
@@ -63,6 +73,8 @@ class HistDip:
         ``sample='auto'`` on the way. No fitting: what ``histdip threshold`` shows."""
         config = self.config
         planes = read_planes(validate_image(image), channel=config.channel)
+        if learns_split(config):
+            return self._prepare_learned(planes, config)
         choice = noise = None
         if config.sample == "auto":
             luma_noise = estimate_noise(planes.luma)
@@ -78,6 +90,25 @@ class HistDip:
             prior = _prior(planes, config)
         return Prepared(planes.without_luma(), config, prior, choice, noise)
 
+    @staticmethod
+    def _prepare_learned(planes, config):
+        # The split is learned on the background-removed grey; the primary layer follows
+        # from the background (histdip.prior.primary); the recording is fitted whole.
+        split_prior = _prior(planes, config)
+        noise = estimate_noise(planes.luma) if planes.is_grey or config.primary == "auto" else None
+        primary = None
+        if config.primary == "auto":
+            primary = decide_primary(planes.luma, noise, split_prior.background_radius or 25.0)
+            config = config.replace(primary=primary.primary)
+        config = config.replace(sample=None)
+        prior = split_prior
+        if config.primary == "recording":
+            # The recording fitted whole: T = 0 on the raw grey, nothing subtracted.
+            prior = threshold_prior(planes, threshold=0.0, background="none", smooth=config.threshold_smooth,
+                                    min_size=config.mask_min_size, grow=config.mask_grow)
+        return Prepared(planes.without_luma(), config, prior, None, noise if planes.is_grey else None,
+                        split_prior, primary)
+
     def restore(self, image, *, progress=False, snapshots=0):
         """Restore ``image``; a :class:`~histdip.result.Result`.
 
@@ -88,15 +119,19 @@ class HistDip:
         config, prior, planes = prep.config, prep.prior, prep.planes
         # A background-subtracted result is a difference: it keeps no offset.
         keep_offset = prior.background == "none"
+        fit = noise = None
+        snaps = ()
         if config.method == "threshold":
-            target = prior.target(prior.signal(planes))
-            return Result(image=planes.image.from_unit(target, offset=keep_offset), config=config, prior=prior,
-                          choice=prep.choice, seconds=time.perf_counter() - start)
-        problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress)
-        out = planes.image.from_unit(problem.output(fit), offset=keep_offset)
-        snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
-        return Result(image=out, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
-                      seconds=time.perf_counter() - start, snapshots=snaps)
+            out = prior.target(prior.signal(planes))
+        else:
+            problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress)
+            out = problem.output(fit)
+            snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
+        layers = _layers(prep, out)
+        image = planes.image.from_unit(out, offset=keep_offset)
+        return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
+                      seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
+                      primary=prep.primary, split_prior=prep.split_prior)
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -141,6 +176,22 @@ class HistDip:
             ensemble=c.ensemble, channels_last=c.channels_last, seed=c.seed, device=c.device,
         )
         return problem, noise
+
+
+def _layers(prep, out):
+    """Signal, recording and background on the input's scale, with a learned split."""
+    if prep.split_prior is None:
+        return None
+    planes, sp = prep.planes, prep.split_prior
+    if prep.config.primary == "recording":
+        unit = layers_from_recording(out, sp.background_radius or 25.0, smooth=sp.smooth)
+    else:
+        unit = layers_from_signal(out, sp.plane_background(planes), sp.split)
+    image = planes.image
+    return {"signal": image.from_unit(unit.signal, offset=False),
+            "recording": image.from_unit(unit.recording, offset=True),
+            "background": image.from_unit(unit.background, offset=True),
+            "split": unit.split}
 
 
 def _prior(planes, c):

@@ -41,6 +41,15 @@ class Result:
         Wall-clock of the whole restoration.
     snapshots : tuple of (int, ndarray)
         The output every ``snapshots`` steps, on the input's scale.
+    layers : dict or None
+        With a learned split (``threshold='learned'``): ``signal``, ``recording`` and
+        ``background`` on the input's scale (``image`` is the primary one of them), and
+        ``split``, the split that separated them (learned on the fitted recording when
+        that is primary). None otherwise.
+    primary : histdip.prior.PrimaryChoice or None
+        Which layer is primary and why, where the image decided it (``primary='auto'``).
+    split_prior : histdip.prior.Prior or None
+        The prior that holds the split learned on the input.
     """
 
     image: np.ndarray | None
@@ -51,6 +60,14 @@ class Result:
     noise: object = None
     seconds: float = 0.0
     snapshots: tuple = ()
+    layers: dict | None = None
+    primary: object = None
+    split_prior: object = None
+
+    @property
+    def primary_layer(self):
+        """The name of the layer ``image`` holds: ``signal`` or ``recording``."""
+        return self.config.primary if self.layers is not None else "signal"
 
     @property
     def threshold(self):
@@ -82,7 +99,12 @@ class Result:
         parts = []
         if self.choice is not None:
             parts.append(f"sample {self.choice.sample} (auto)")
-        if self.config.method != "dip" and self.prior.zeroes_recording:  # T = 0 on the raw grey keeps all
+        if self.layers is not None:
+            split = self.layers["split"]
+            parts.append(f"primary {self.primary_layer}" + (" (auto)" if self.primary is not None else ""))
+            parts.append(f"learned T={split.threshold:.3g} (softness {split.softness:.2g}), "
+                         f"signal {100 * split.signal_share:.1f}% of pixels")
+        elif self.config.method != "dip" and self.prior.zeroes_recording:  # T = 0 on the raw grey keeps all
             low = self.threshold_low
             parts.append(f"T={self.threshold:.4g}" + ("" if low is None or low >= self.threshold else f" (low {low:.4g})"))
         if self.iterations:
@@ -112,6 +134,21 @@ class Result:
             "seconds": round(self.seconds, 3),
             "histdip": __version__,
             "torch": str(torch.__version__),
+            **self._split_record(),
+        }
+
+    def _split_record(self):
+        if self.layers is None:
+            return {}
+        sp = self.split_prior
+        return {
+            "primary": self.primary_layer,
+            "primary_reason": self.primary.reason if self.primary is not None else "given (--primary)",
+            "background_pedestal_sigma": None if self.primary is None else _finite(self.primary.pedestal),
+            "split_on_input": sp.split.to_dict(),
+            "split_on_output": self.layers["split"].to_dict(),
+            "envelope_scale_px": sp.background_radius,
+            "layers": ["signal", "recording", "background"],
         }
 
 

@@ -10,12 +10,12 @@ share them, so a flag means the same in each.
 from __future__ import annotations
 
 from ..colour import CHANNEL_NAMES
-from ..config import BACKGROUNDS, SAMPLE_KINDS, THRESHOLD_RULES, resolve_config
+from ..config import BACKGROUNDS, PRIMARY_LAYERS, SAMPLE_KINDS, THRESHOLD_RULES, resolve_config
 from ..errors import ConfigError
 from ..prior.choice import MIN_SNR, MIN_SNR_PHOTO
 
 #: Flags whose value is a :class:`RestoreConfig` field of the same name.
-FIELD_FLAGS = ("sample", "method", "threshold", "threshold_low", "channel", "background", "background_radius",
+FIELD_FLAGS = ("sample", "primary", "method", "threshold", "threshold_low", "channel", "background", "background_radius",
                "iterations", "lr", "seed", "device", "noise_model", "ensemble")
 
 
@@ -62,7 +62,9 @@ positive_float.__name__ = "positive number"
 THRESHOLD_HELP = (
     f"T: a number on the paper's 0-255 BT.601 grey (mask = grey > T on the raw grey, as the paper; with "
     f"--background as well, on the background-subtracted grey), or a rule: {', '.join(THRESHOLD_RULES)}, "
-    "percentile:P (default: yen, on the background-subtracted grey)"
+    "percentile:P (default: yen, on the background-subtracted grey); or learned: the split of the recording "
+    "into background and signal learned from its histogram, with three layers written (signal, recording, "
+    "background; docs/decisions/signal-model.md)"
 )
 
 
@@ -80,6 +82,9 @@ def add_prior_options(parser):
                    f"{MIN_SNR_PHOTO:g} on a colour photo), else cells; off when a threshold or background flag "
                    "is given")
     g.add_argument("--threshold", metavar="T", default=None, help=THRESHOLD_HELP)
+    g.add_argument("--primary", choices=PRIMARY_LAYERS, default=None,
+                   help="with --threshold learned: the layer written as the output (auto: signal where the "
+                   "background stands clear of the darkest recorded level, else the recording)")
     g.add_argument("--threshold-low", metavar="T", default=None,
                    help="a second, lower T (same forms): hysteresis, pixels above it are kept where they connect "
                    "to pixels above T (default: none)")

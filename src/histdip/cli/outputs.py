@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, HistdipError, InputError
 from ..io import WRITE_EXTENSIONS, check_output_path
+from ..layers import LAYER_NAMES
 
 #: Folder written to when neither ``-o`` nor ``--outdir`` is given (relative to the cwd).
 DEFAULT_OUTDIR = "histdip-output"
@@ -88,12 +89,14 @@ def make_folder(path):
 
 
 def side_paths(out):
-    """Files written beside output image ``out``: config+record JSON, side-by-side PNG, snapshots folder."""
+    """Files written beside output image ``out``: config+record JSON, side-by-side PNG,
+    snapshots folder, and the layers of a learned split (``<stem>_signal.tif`` ...)."""
     out = Path(out)
     return {
         "json": out.with_suffix(".json"),
         "side_by_side": out.with_name(f"{out.stem}_side_by_side.png"),
         "snapshots": out.with_name(f"{out.stem}_snapshots"),
+        "layers": {name: out.with_name(f"{out.stem}_{name}{out.suffix}") for name in LAYER_NAMES},
     }
 
 

@@ -7,6 +7,8 @@ For each INPUT it writes, by default into ``./histdip-output/``:
 * ``<stem>_histdip.json``: the full config and the run record (threshold, iterations,
   stop reason, seconds, input, version): ``--config`` that file to reproduce the run;
 * with ``--side-by-side``: ``<stem>_histdip_side_by_side.png``;
+* with ``--threshold learned``: ``<stem>_histdip_signal.tif``, ``_recording.tif`` and
+  ``_background.tif``, the three layers (the output is the primary one of them);
 * with ``--snapshots K``: ``<stem>_histdip_snapshots/<stem>_histdip_iterNNNNN.tif``, the
   result every K iterations.
 
@@ -55,10 +57,11 @@ def run(args):
 
 
 def restore_one(path, out, config, args, protect):
-    from ..pipeline import restore_detailed
+    from ..pipeline import learns_split, restore_detailed
 
     extras = outputs.side_paths(out)
-    planned = [out, extras["json"]] + ([extras["side_by_side"]] if args.side_by_side else [])
+    layer_paths = extras["layers"] if learns_split(config) else {}
+    planned = [out, extras["json"], *layer_paths.values()] + ([extras["side_by_side"]] if args.side_by_side else [])
     outputs.preflight(planned, overwrite=args.overwrite, protect=protect)
     if args.snapshots:
         outputs.check_snapshot_folder(extras["snapshots"], overwrite=args.overwrite)
@@ -73,6 +76,8 @@ def restore_one(path, out, config, args, protect):
     )
     with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
         write_image(batch.stage(out), result.image, overwrite=True, **write_kw)
+        for name, layer_path in layer_paths.items():
+            write_image(batch.stage(layer_path), result.layers[name], overwrite=True, **write_kw)
         extra = {"run": result.record(), "input": str(path), "output": str(out), "histdip_version": __version__}
         result.config.save(batch.stage(extras["json"]), extra=extra)
         if args.side_by_side:

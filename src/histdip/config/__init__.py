@@ -16,6 +16,8 @@ from .resolve import PAPER_MASK, PRIOR_FIELDS, merge_settings, parse_assignments
 from .samples import SAMPLES, sample_settings
 from .schema import (
     BACKGROUNDS,
+    LEARNED,
+    PRIMARY_LAYERS,
     SAMPLE_KINDS,
     THRESHOLD_RULES,
     NetworkConfig,
@@ -26,6 +28,8 @@ from .schema import (
 
 __all__ = [
     "BACKGROUNDS",
+    "LEARNED",
+    "PRIMARY_LAYERS",
     "NetworkConfig",
     "PAPER_FIELDS",
     "PAPER_MASK",

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ..errors import ConfigError
 from .presets import PRESETS, preset
 from .samples import sample_settings
-from .schema import THRESHOLD_RULES, RestoreConfig
+from .schema import LEARNED, THRESHOLD_RULES, RestoreConfig
 
 #: Fields of the threshold prior: one set by hand (without ``sample``) turns ``auto`` off.
 PRIOR_FIELDS = ("threshold", "threshold_low", "background", "background_radius")
@@ -70,6 +70,9 @@ def resolve_config(config=None, **overrides):
     given = set(overrides)
     if _is_number(overrides.get("threshold")) and "background" not in given:
         overrides = {**{k: v for k, v in PAPER_MASK.items() if k not in given}, **overrides}
+    if str(overrides.get("threshold", "")).strip().lower() == LEARNED and "background" not in given:
+        # The learned split reads the background's noise from below a lower envelope.
+        overrides = {**overrides, "background": "envelope"}
     sample = overrides.get("sample")
     if sample is not None:
         base = overrides.get("preset") or (config.preset if config is not None else "fast")
@@ -89,7 +92,7 @@ def _is_number(value):
     if isinstance(value, (int, float)):
         return True
     spec = str(value).strip().lower()
-    if spec in THRESHOLD_RULES or spec.startswith("percentile:"):
+    if spec in THRESHOLD_RULES or spec == LEARNED or spec.startswith("percentile:"):
         return False
     try:
         float(spec)

@@ -15,8 +15,15 @@ from ..errors import ConfigError
 #: Names of the automatic threshold rules (scikit-image's), besides a number and ``percentile:P``.
 THRESHOLD_RULES = ("otsu", "triangle", "li", "yen")
 
+#: The threshold learned with the split of the recording into background and signal
+#: (:func:`histdip.prior.learn_split`): three layers written, the primary one decided.
+LEARNED = "learned"
+
+#: Which layer a restoration with a learned split hands back (``auto``: the image decides).
+PRIMARY_LAYERS = ("auto", "signal", "recording")
+
 #: Background subtractions the threshold prior offers.
-BACKGROUNDS = ("none", "rolling-ball", "tophat")
+BACKGROUNDS = ("none", "envelope", "rolling-ball", "tophat")
 
 #: Kinds of sample (``sample=``): ``auto`` lets the image choose (:mod:`histdip.prior.choice`).
 SAMPLE_KINDS = ("auto", "beads", "filaments", "cells")
@@ -155,8 +162,9 @@ class RestoreConfig(_Strict):
     threshold: Union[float, str] = "yen"
     threshold_low: Optional[Union[float, str]] = None
     sample: Optional[Literal["auto", "beads", "filaments", "cells"]] = "auto"
+    primary: Literal["auto", "signal", "recording"] = "auto"
     channel: str = "auto"
-    background: Literal["none", "rolling-ball", "tophat"] = "rolling-ball"
+    background: Literal["none", "envelope", "rolling-ball", "tophat"] = "rolling-ball"
     background_radius: Union[float, Literal["auto"]] = "auto"
     mask_min_size: int = Field(0, ge=0)
     mask_grow: int = Field(1, ge=0, le=50)
@@ -193,7 +201,7 @@ class RestoreConfig(_Strict):
             try:
                 value = float(spec)
             except ValueError:
-                if spec in THRESHOLD_RULES:
+                if spec in THRESHOLD_RULES or (spec == LEARNED and info.field_name == "threshold"):
                     return spec
                 if spec.startswith("percentile:"):
                     try:
@@ -204,12 +212,22 @@ class RestoreConfig(_Strict):
                         raise ValueError(f"percentile must lie in 0-100, got {p:g}")
                     return f"percentile:{p:g}"
                 raise ValueError(
-                    f"threshold must be a number 0-255, one of {', '.join(THRESHOLD_RULES)} or 'percentile:P', "
+                    f"threshold must be a number 0-255, one of {', '.join(THRESHOLD_RULES)}, 'percentile:P' or "
+                    f"{LEARNED!r} (threshold only), "
                     f"got {value!r}"
                 )
         if not 0 <= float(value) <= 255:
             raise ValueError(f"threshold T={value} is outside 0-255 (the paper's grey scale)")
         return float(value)
+
+    @model_validator(mode="after")
+    def _learned_rules(self):
+        learned = self.threshold == LEARNED
+        if self.primary != "auto" and not learned:
+            raise ValueError(f"primary={self.primary} needs threshold='learned' (only a learned split writes layers)")
+        if learned and self.threshold_low is not None:
+            raise ValueError("threshold_low has no meaning with threshold='learned' (the split is soft already)")
+        return self
 
     @field_validator("background_radius")
     @classmethod

@@ -4,6 +4,10 @@
   and the paper's masked target;
 * :mod:`.background` -- the smooth background under the signal
   (:func:`subtract_background`) and a radius sized to the objects;
+* :mod:`.envelope` -- the recorded background as a noise-tolerant lower envelope;
+* :mod:`.split` -- the background/signal split learned from the histogram
+  (:func:`learn_split`);
+* :mod:`.primary` -- which layer a restoration hands back (:func:`decide_primary`);
 * :mod:`.choice` -- ``sample='auto'``: keep the prior or fit as cells
   (:func:`choose_sample`);
 * :mod:`.stage` -- all of it as one pipeline stage (:func:`threshold_prior` ->
@@ -12,11 +16,19 @@
 
 from .background import AUTO_RADIUS, auto_background_radius, estimate_background, object_radius, subtract_background
 from .choice import MIN_SNR, MIN_SNR_PHOTO, SampleChoice, choose_sample, foreground_snr
+from .envelope import lower_envelope
+from .primary import PrimaryChoice, decide_primary
+from .split import Split, learn_split
 from .stage import Prior, threshold_prior
 from .threshold import foreground_mask, masked_target, threshold_value
 
 __all__ = [
     "AUTO_RADIUS",
+    "PrimaryChoice",
+    "Split",
+    "decide_primary",
+    "learn_split",
+    "lower_envelope",
     "MIN_SNR",
     "MIN_SNR_PHOTO",
     "Prior",

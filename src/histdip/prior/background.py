@@ -15,7 +15,7 @@ from scipy import ndimage
 from ..errors import ConfigError, InputError
 from .threshold import foreground_mask, threshold_value
 
-METHODS = ("rolling-ball", "tophat", "gaussian", "none")
+METHODS = ("envelope", "rolling-ball", "tophat", "gaussian", "none")
 
 
 def _rolling_ball(img, radius, smooth=2.0):
@@ -60,7 +60,9 @@ def estimate_background(image, method="rolling-ball", radius=25.0):
     ----------
     image : ndarray, (H, W)
         Intensities on [0, 1] (the rolling ball's height is scaled for that range).
-    method : {'rolling-ball', 'tophat', 'gaussian', 'none'}
+    method : {'envelope', 'rolling-ball', 'tophat', 'gaussian', 'none'}
+        ``'envelope'``: the noise-tolerant lower envelope of
+        :func:`histdip.prior.lower_envelope`, smooth over ``radius`` px.
         ``'rolling-ball'``: ImageJ's rolling ball on the image smoothed with sigma 2
         (underscores are accepted: ``'rolling_ball'``). ``'tophat'``: grey opening with
         a disk of ``radius`` (the background of a white top-hat). ``'gaussian'``:
@@ -90,6 +92,10 @@ def estimate_background(image, method="rolling-ball", radius=25.0):
     if not radius > 0:
         raise ConfigError(f"background radius must be > 0, got {radius}")
     name = (method or "none").replace("_", "-")
+    if name == "envelope":
+        from .envelope import lower_envelope
+
+        return lower_envelope(img, float(radius))
     if name == "rolling-ball":
         return _rolling_ball(img, float(radius))
     if name == "tophat":

@@ -6,13 +6,16 @@ builds the mask; the :class:`Prior` it returns gives the fitted signal and the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
 
+from ..config.schema import LEARNED
 from ..errors import NoSignalError
-from .background import auto_background_radius, subtract_background
+from .background import auto_background_radius, estimate_background, subtract_background
+from .envelope import lower_envelope
+from .split import learn_split
 from .threshold import foreground_mask, masked_target, threshold_value
 
 
@@ -39,6 +42,14 @@ class Prior:
         For a grey image, its luma minus the background, on [0, 1], unsmoothed: the fitted
         signal itself. None for a colour image, whose fitted plane gets its own
         subtraction (:meth:`signal`); keeping it would hold one more image in memory.
+    split : histdip.prior.Split or None
+        The learned split (``threshold='learned'``); None for a given T or rule.
+    gate : ndarray, (H, W) or None
+        With a learned split, each pixel's probability of being signal: the target is
+        the signal weighted by it rather than cut by the mask.
+    envelope : ndarray, (H, W) or None
+        With ``background='envelope'``, the grey's background on [0, 1] (for a grey
+        image, the fitted plane's).
     """
 
     grey: np.ndarray
@@ -49,6 +60,9 @@ class Prior:
     background_radius: float | None
     smooth: float
     background_luma: np.ndarray | None
+    split: object = None
+    gate: np.ndarray | None = None
+    envelope: np.ndarray | None = None
 
     @property
     def zeroes_recording(self):
@@ -67,6 +81,19 @@ class Prior:
         if self.smooth > 0:
             parts.append(f"smoothed over {self.smooth:g} px")
         return ", ".join(parts)
+
+    def plane_background(self, planes):
+        """The background of the fitted plane(s) of ``planes``, on [0, 1] (zeros without
+        one), each plane its own."""
+        if self.background == "none":
+            return np.zeros_like(planes.recorded)
+        if planes.is_grey and self.envelope is not None:
+            return self.envelope
+        rec = planes.recorded
+        if rec.ndim == 2:
+            return estimate_background(rec, self.background, self.background_radius)
+        return np.stack([estimate_background(rec[..., c], self.background, self.background_radius)
+                         for c in range(rec.shape[-1])], -1)
 
     def signal(self, planes):
         """The fitted plane(s) of ``planes`` with the same background subtracted."""
@@ -90,7 +117,33 @@ class Prior:
                     "histdip threshold shows this grey's histogram")
             raise NoSignalError(f"no pixel lies above T = {self.threshold:.4g} on the {self.describe_grey()}: "
                                 f"nothing to restore ({hint})")
+        if self.gate is not None:
+            gate = self.gate if signal.ndim == 2 else self.gate[..., None]
+            return (signal * gate).astype(signal.dtype, copy=False)
         return masked_target(signal, self.mask)
+
+
+#: Extra smoothing scales (px) of the learned split: dim objects a few pixels wide rise
+#: out of the noise only when averaged over their own size (a matched filter).
+SPLIT_SCALES = (2.0, 4.0)
+
+
+def learn_split_multiscale(grey, smooth):
+    """(split, gate): the split learned on ``grey`` smoothed by ``smooth`` px, and the gate
+    that is, per pixel, the largest of the gates learned at that scale and at
+    :data:`SPLIT_SCALES` (each scale's background class read from its own histogram)."""
+    scales = [s for s in (smooth, *SPLIT_SCALES) if s >= smooth]
+    split, gate = None, None
+    for scale in scales:
+        g = ndimage.gaussian_filter(grey, scale, mode="reflect") if scale > 0 else grey
+        sp = learn_split(g)
+        if split is None:
+            split, gate = sp, sp.gate(g)
+        else:
+            gate = np.maximum(gate, sp.gate(g))
+    # T, softness and the background class are those of the finest scale; the share of
+    # signal is the combined gate's.
+    return replace(split, signal_share=float(gate.mean())), gate.astype(np.float32)
 
 
 def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="none", background_radius="auto",
@@ -113,18 +166,34 @@ def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="
     """
     radius = None
     luma = planes.luma
+    envelope = None
     if background != "none":
         radius = background_radius
         if radius == "auto":
             radius = auto_background_radius(luma, smooth=smooth)
         radius = float(radius)
-        luma = subtract_background(luma, background, radius)
+        if background == "envelope":
+            envelope = lower_envelope(luma, radius)
+            # Unclipped: the learned split reads the background's noise from the values
+            # below it.
+            luma = luma - envelope
+        else:
+            luma = subtract_background(luma, background, radius)
     grey = 255.0 * luma
     if smooth > 0:
         # The mask of a noisy grey has ragged edges and specks; T and the mask come from
         # a lightly smoothed grey (the fitted signal is not smoothed).
         grey = ndimage.gaussian_filter(grey, smooth, mode="reflect")
-    t = threshold_value(grey, threshold)
-    low = None if threshold_low is None else threshold_value(grey, threshold_low)
+    split = gate = None
+    if isinstance(threshold, str) and threshold.strip().lower() == LEARNED:
+        split, gate = learn_split_multiscale(255.0 * luma, smooth)
+        t, low = split.threshold, None
+    else:
+        t = threshold_value(grey, threshold)
+        low = None if threshold_low is None else threshold_value(grey, threshold_low)
     mask = foreground_mask(grey, t, low=low, min_size=min_size, grow=grow)
-    return Prior(grey, t, low, mask, background, radius, float(smooth), luma if planes.is_grey else None)
+    if envelope is not None:
+        grey = np.maximum(grey, 0.0)  # the grey as histdip threshold shows it: light above the background
+        luma = np.maximum(luma, 0.0)
+    return Prior(grey, t, low, mask, background, radius, float(smooth), luma if planes.is_grey else None,
+                 split, gate, envelope if planes.is_grey else None)

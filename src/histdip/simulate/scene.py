@@ -9,7 +9,7 @@ from scipy import ndimage as ndi
 
 from .. import __version__
 from ..errors import ConfigError
-from . import camera, objects, optics
+from . import camera, dim, objects, optics
 
 #: Scene kinds accepted by :func:`simulate_scene`.
 SCENE_KINDS = ("beads", "cells", "filaments", "empty")
@@ -53,6 +53,8 @@ _PHONE = dict(
     b_frac=(0.0, 0.03), b_signal=(0.0, 0.35), b_black=(0.0, 0.002),
     spill_knee=1.1, spill_gain=(0.5, 2.5), jpeg_quality=(85, 95), jpeg_subsampling="4:2:0",
     grey=False,
+    # the dim regime (docs/simulator.md): off by default, so default scenes are unchanged
+    haze_ratio=None, clip_fraction=0.0, clip_brightness=1.0,
 )
 _SCIENTIFIC = dict(
     psf_sigma=(1.0, 1.6), bg_level=(0.03, 0.08), bg_variation=(0.10, 0.30), bg_texture=0.0,
@@ -247,7 +249,10 @@ def simulate_scene(kind="beads", shape=FRAME, seed=0, noise_level=1.0, bead_size
     **params
         Overrides of :data:`DEFAULTS` and of the per-bead settings of
         :data:`BEAD_CLASSES`. A (lo, hi) pair for a scene-level parameter is drawn
-        uniformly per scene; see ``docs/simulator.md``.
+        uniformly per scene; see ``docs/simulator.md``. For the dim regime (beads):
+        ``haze_ratio`` scales the haze layer's 99th percentile to that many times the
+        median bead peak (:func:`histdip.simulate.bead_peaks`); ``clip_fraction`` of the beads, the
+        brightest, are raised to peak at ``clip_brightness`` in ``clean``.
 
     Returns
     -------
@@ -280,6 +285,8 @@ def simulate_scene(kind="beads", shape=FRAME, seed=0, noise_level=1.0, bead_size
     if kind == "beads":
         table, classes, presets = _bead_table(orng, shape, bead_size, n_beads, area, params)
         emission, support = objects.render_discs(shape, table, p["bead_dome"])
+        if dim.clip_brightest(table, optics.blur(emission, p["psf_sigma"]), p["clip_fraction"], p["clip_brightness"]):
+            emission, support = objects.render_discs(shape, table, p["bead_dome"])
     elif kind == "cells":
         n = int(round(p["n_frame"] * area)) if n_beads is None else int(n_beads)
         emission, support, table = objects.render_cells(orng, shape, n, p["radius"], p["brightness"], p["nucleus_gain"])
@@ -305,6 +312,8 @@ def simulate_scene(kind="beads", shape=FRAME, seed=0, noise_level=1.0, bead_size
                   for _ in range(n_ghosts)]
         haze = _flare_layer(frng, shape, table, classes, presets, ghosts, p["flare_scale"])
         haze = optics.blur(haze * optics.haze_texture(rngs["texture"], shape, p["haze_texture"]), p["psf_sigma"])
+        if p["haze_ratio"] is not None:
+            haze = dim.scale_haze(haze, clean, table, p["haze_ratio"])
     bg = optics.background(rngs["background"], shape, p["bg_level"], p["bg_variation"], p["bg_texture"])
 
     photons, read = camera.effective_noise(p["photon_scale"], p["read_sigma"], noise_level)
