@@ -81,8 +81,19 @@ def test_hist_dip_learns_the_masked_target():
 
 
 def test_the_default_restores_a_bead_photo_by_itself():
+    # beads on a flat, dark field: no background to remove, so the recording is the output,
+    # and the signal layer beside it holds the beads alone
     noisy, clean = _bead_photo(0.8)
     r = histdip.restore_detailed(noisy)
+    assert r.primary_layer == "recording" and r.primary.pedestal < 1
+    inside = clean > 0
+    assert r.image[inside].mean() > 0.5 and abs(r.image[~inside].mean() - 0.05) < 0.01
+    assert r.layers["signal"][inside].mean() > 0.5 and r.layers["signal"][~inside].mean() < 0.01
+
+
+def test_the_yen_prior_restores_a_bead_photo_by_itself():
+    noisy, clean = _bead_photo(0.8)
+    r = histdip.restore_detailed(noisy, sample="auto")
     assert r.choice.sample == "beads" and r.stop_reason.startswith("noise level")
     assert 50 <= r.iterations < 600
     inside = clean > 0
@@ -161,24 +172,25 @@ def test_the_dip_ablation_ignores_the_background_setting():
 # ------------------------------------------------------------------ sample='auto'
 
 def test_auto_keeps_the_threshold_for_objects_clear_of_the_noise_and_drops_it_near_it():
+    auto = histdip.config.resolve_config(sample="auto")  # the Yen prior's own choice
     bright, _ = _bead_photo(0.8)  # ~40 sigma above the floor
-    prep = HistDip().prepare(bright)
+    prep = HistDip(auto).prepare(bright)
     assert prep.config.sample == "beads" and prep.config.background == "rolling-ball"
     assert "threshold prior kept" in prep.choice.reason
     dim, _ = _bead_photo(0.12)  # ~6 sigma
-    prep = HistDip().prepare(dim)
+    prep = HistDip(auto).prepare(dim)
     assert (prep.config.sample, prep.config.threshold, prep.config.background) == ("cells", 0.0, "none")
     assert f"< {MIN_SNR:g}" in prep.choice.reason
     assert prep.prior.grey.max() > 0.05 * 255  # the cells' grey: nothing subtracted
     # a config that names its sample, or none, is left alone
-    for c in (preset("fast").replace(sample="beads"), histdip.config.resolve_config(threshold=10)):
+    for c in (histdip.config.resolve_config(sample="beads"), histdip.config.resolve_config(threshold=10)):
         again = HistDip(c).prepare(dim)
         assert again.config == c and again.choice is None
 
 
 def test_auto_choice_is_recorded_and_the_saved_config_reproduces_it(tmp_path):
     dim, _ = _bead_photo(0.12)
-    run = histdip.restore_detailed(dim, iterations=20)
+    run = histdip.restore_detailed(dim, iterations=20, sample="auto")
     rec = run.record()
     assert rec["sample"] == "cells" and rec["sample_reason"].startswith("auto:") and rec["sample_statistic"] < 15
     again = histdip.restore_detailed(dim, run.config.save(tmp_path / "c.json"))
@@ -204,13 +216,14 @@ def test_auto_keeps_the_prior_on_a_dim_colour_photo_and_not_on_the_same_grey_fra
     red = np.clip(0.3 * green + 0.01 * rng.standard_normal(green.shape), 0, 1)
     blue = np.clip(0.02 + 0.01 * rng.standard_normal(green.shape), 0, 1)
     photo = np.stack([red, green, blue], -1).astype(np.float32)
-    choice = HistDip().prepare(photo).choice
+    auto = histdip.config.resolve_config(sample="auto")
+    choice = HistDip(auto).prepare(photo).choice
     assert choice.sample == "beads" and choice.colour_photo and MIN_SNR_PHOTO < choice.statistic < MIN_SNR
     for grey in (green, np.stack([green] * 3, -1)):  # a grey frame, or one saved as R = G = B
-        choice = HistDip().prepare(grey).choice
+        choice = HistDip(auto).prepare(grey).choice
         assert choice.sample == "cells" and f"< {MIN_SNR:g})" in choice.reason and "colour" not in choice.reason
     dim = np.stack([red, _bead_photo(0.12)[0], blue], -1).astype(np.float32)
-    assert f"< {MIN_SNR_PHOTO:g} for a colour photo" in HistDip().prepare(dim).choice.reason
+    assert f"< {MIN_SNR_PHOTO:g} for a colour photo" in HistDip(auto).prepare(dim).choice.reason
 
 
 def test_choosing_cells_builds_no_background_for_the_fitted_plane(monkeypatch):
@@ -224,11 +237,11 @@ def test_choosing_cells_builds_no_background_for_the_fitted_plane(monkeypatch):
     rng = np.random.default_rng(1)
     photo = np.stack([np.clip(0.3 * green + 0.01 * rng.standard_normal(green.shape), 0, 1), green,
                       np.clip(0.02 + 0.01 * rng.standard_normal(green.shape), 0, 1)], -1).astype(np.float32)
-    run = histdip.restore_detailed(photo, iterations=3)
+    run = histdip.restore_detailed(photo, iterations=3, sample="auto")
     assert run.choice.sample == "cells" and calls == [2]  # the luma's, for the choice; nothing more
     calls.clear()
     bright, _ = _bead_photo(0.8)
-    run = histdip.restore_detailed(np.stack([0.3 * bright, bright, 0.1 * bright], -1), iterations=3)
+    run = histdip.restore_detailed(np.stack([0.3 * bright, bright, 0.1 * bright], -1), iterations=3, sample="auto")
     assert run.choice.sample == "beads" and calls == [2, 2]  # the luma's and the green plane's
 
 

@@ -21,7 +21,7 @@ def _hazy_beads(seed=0, shape=(96, 128)):
     return np.clip(haze + beads + rng.normal(0, 4, shape), 0, 255).astype(np.uint8), beads > 0
 
 
-FAST = dict(threshold="learned", iterations=20, stopping={"rule": "fixed"}, seed=0)
+FAST = dict(iterations=20, stopping={"rule": "fixed"}, seed=0)  # the default learns the split
 
 
 def test_learned_split_writes_three_layers_that_add_up():
@@ -64,10 +64,11 @@ def test_learned_threshold_only_method():
 
 
 def test_config_rules_for_the_learned_split():
+    assert RestoreConfig().threshold == "learned"
     assert resolve_config(threshold="learned").background == "envelope"
     assert resolve_config(threshold="learned", background="rolling-ball").background == "rolling-ball"
     with pytest.raises(ConfigError, match="needs threshold='learned'"):
-        RestoreConfig.validated(primary="signal")
+        RestoreConfig.validated(threshold="otsu", primary="signal")
     with pytest.raises(ConfigError, match="threshold_low has no meaning"):
         RestoreConfig.validated(threshold="learned", threshold_low="li")
     with pytest.raises(ConfigError):
@@ -78,8 +79,7 @@ def test_cli_writes_the_layers_and_records_the_split(tmp_path, capsys):
     img, _ = _hazy_beads(4)
     src = save_png(tmp_path / "hazy.png", img)
     out = tmp_path / "out" / "r.tif"
-    rc, stdout, _ = cli(capsys, "restore", src, "-o", out, "--threshold", "learned", "--iterations", "10",
-                        "--quiet")
+    rc, stdout, _ = cli(capsys, "restore", src, "-o", out, "--iterations", "10", "--quiet")
     assert rc == 0
     for name in ("signal", "recording", "background"):
         assert (tmp_path / "out" / f"r_{name}.tif").exists()
@@ -93,6 +93,19 @@ def test_cli_writes_the_layers_and_records_the_split(tmp_path, capsys):
 def test_cli_primary_without_learned_is_one_line_error(tmp_path, capsys):
     img, _ = _hazy_beads(5)
     src = save_png(tmp_path / "hazy.png", img)
-    rc, _, err = cli(capsys, "restore", src, "--outdir", tmp_path / "o", "--primary", "signal")
+    rc, _, err = cli(capsys, "restore", src, "--outdir", tmp_path / "o", "--primary", "signal", "--threshold", "yen")
     assert rc == 2
     assert_one_line_error(err, "restore", "threshold='learned'")
+
+
+def test_a_dark_frame_gets_exactly_the_former_cells_fit():
+    # the recording primary is the fit the Yen prior's automatic choice made as 'cells':
+    # FMD's 48 frames, all 'cells' before, restore bit for bit as they did
+    rng = np.random.default_rng(6)
+    yy, xx = np.mgrid[:64, :80]
+    img = np.clip(8 + 90 * (np.hypot(yy - 30, xx - 40) < 18) + rng.normal(0, 6, yy.shape), 0, 255).astype(np.uint8)
+    learned = histdip.restore_detailed(img, iterations=15)
+    former = histdip.restore_detailed(img, iterations=15, sample="cells")
+    assert learned.primary_layer == "recording"
+    np.testing.assert_array_equal(learned.image, former.image)
+    assert learned.iterations == former.iterations

@@ -64,3 +64,27 @@ def test_paper_fits_once_and_scores_ten_photos_with_the_circular_label(shared_da
     assert "CIRCULAR" in printed and "| d (fitted on) | 143 |" in printed
     mean_before = np.mean([r["psnr_before"] for r in result["rows"]])
     assert f"| **mean** |  | {mean_before:.2f} |" in printed
+
+
+def test_primary_picks_the_signal_on_phone_photos_and_the_recording_on_microscope_frames(shared_data):
+    from benchmarks.primary import pedestals, primary_markdown
+
+    rows = pedestals(shared_data, log=lambda *_: None)
+    groups = {r["group"] for r in rows}
+    assert {"smartphone bead photos", "FMD test mix (raw frames)"} <= groups
+    assert all(r["primary"] == r["expected"] for r in rows), [r for r in rows if r["primary"] != r["expected"]]
+    assert "| smartphone bead photos | 10 |" in primary_markdown(rows)
+
+
+def test_phone_counts_beads_on_both_runs_and_draws_them(shared_data, tmp_path, monkeypatch):
+    import histdip
+
+    from benchmarks import phone
+
+    real = histdip.restore_detailed
+    monkeypatch.setattr(histdip, "restore_detailed", lambda img, **kw: real(img[:256, :256], iterations=3, **kw))
+    rows = phone.run_phone(shared_data, figures=tmp_path, log=lambda *_: None, limit=1)
+    (row,) = rows
+    assert row["photo"] == "a" and all(row[k]["count"] >= 0 for k in phone.RUNS)
+    assert (tmp_path / "a.png").stat().st_size > 1000
+    assert "| a |" in phone.phone_markdown(rows)

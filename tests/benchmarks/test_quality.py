@@ -178,23 +178,26 @@ def test_only_the_paper_preset_row_takes_an_items_hand_threshold(monkeypatch):
 def test_fast_preset_keeps_its_own_threshold_on_a_glowing_background():
     # The hand T of 150 on this raw grey would keep the bead only; the fast preset's own
     # rule on its background-subtracted grey keeps it as well, and never sees "150".
+    import histdip
+
     item = Item("phone", "glow", _glow_with_one_bead(), threshold=150.0)
     out = run_method("threshold", item, Settings(), 0)
-    assert out.max() > 0 and out[0, 0] == 0
+    np.testing.assert_array_equal(out, histdip.restore(item.image, method="threshold"))
+    assert not np.array_equal(out, histdip.restore(item.image, method="threshold", threshold=150.0))
 
 
 def test_simulated_items_are_restored_with_the_presets_own_threshold_rule():
     # A simulated item carries no hand T: its HIST-DIP row must be the fast preset as a
-    # user runs it (Yen's T), not another rule (the items once carried "otsu").
+    # user runs it (the learned split), not another rule (the items once carried "otsu").
     import histdip
 
     item = load_items(["sim-filaments"], Settings(sim_size=64, sim_seeds=(12,)))[0]
     assert item.threshold is None
     out = run_method("threshold", item, Settings(), 0)
-    yen = histdip.restore_detailed(item.image, method="threshold")
+    own = histdip.restore_detailed(item.image, method="threshold")
     otsu = histdip.restore(item.image, method="threshold", threshold="otsu")
-    np.testing.assert_array_equal(out, yen.image)
-    assert yen.config.threshold == "yen" and not np.array_equal(out, otsu)
+    np.testing.assert_array_equal(out, own.image)
+    assert own.config.threshold == "learned" and not np.array_equal(out, otsu)
 
 
 # --------------------------------------------------------------------------- merge

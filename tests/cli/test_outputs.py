@@ -48,7 +48,8 @@ def test_default_outdir_and_summary_line(tmp_path, capsys, monkeypatch):
     save_png(tmp_path / "b.png", beads())
     rc, out, err = cli(capsys, "restore", "b.png", "--method", "threshold")
     assert rc == 0, err
-    assert files_under(tmp_path / "histdip-output") == ["b_histdip.json", "b_histdip.tif"]
+    # the default learns the split: the output is the primary layer, the three layers beside it
+    assert files_under(tmp_path / "histdip-output") == ["b_histdip.json", "b_histdip.tif", "b_histdip_background.tif", "b_histdip_recording.tif", "b_histdip_signal.tif"]
     assert "histdip-output/b_histdip.tif" in out
 
 
@@ -66,6 +67,7 @@ def test_refuses_to_overwrite_then_overwrites(tmp_path, capsys):
     rc, _, err = cli(capsys, *args, "--threshold", "100", "--overwrite")
     assert rc == 0, err
     assert target.read_bytes() != before[1]
+    # a hand T writes no layers, and those of the first run are not left beside its output
     assert files_under(tmp_path / "out") == ["b_histdip.json", "b_histdip.tif"]
 
 
@@ -146,7 +148,7 @@ def test_one_bad_input_among_several(tmp_path, capsys):
     assert len(lines) == 2 and "Traceback" not in err
     assert str(bad) in lines[0] and "corrupt or truncated PNG" in lines[0]
     assert "1 of 3 inputs failed" in lines[1]
-    assert files_under(tmp_path / "out") == ["a_histdip.json", "a_histdip.tif", "c_histdip.json", "c_histdip.tif"]
+    assert files_under(tmp_path / "out") == ["a_histdip.json", "a_histdip.tif", "a_histdip_background.tif", "a_histdip_recording.tif", "a_histdip_signal.tif", "c_histdip.json", "c_histdip.tif", "c_histdip_background.tif", "c_histdip_recording.tif", "c_histdip_signal.tif"]
 
 
 def test_output_file_with_several_inputs_refused(tmp_path, capsys):

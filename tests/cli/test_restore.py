@@ -97,7 +97,15 @@ def test_default_sample_is_chosen_from_the_image_said_and_saved(tmp_path, capsys
     dim = np.clip(30 + 8 * rng.standard_normal((64, 64)), 0, 255).astype(np.uint8)
     dim[20:30, 20:30] += 20  # a patch ~2.5 noise sigma above the floor
     src = save_png(tmp_path / "dim.png", dim)
-    rc, out, err = cli(capsys, "restore", src, "--iterations", "3", "--outdir", tmp_path / "o")
+    rc, out, err = cli(capsys, "restore", src, "--iterations", "3", "--outdir", tmp_path / "d")
+    assert rc == 0, err
+    # the default: a flat, dark field has no background to remove, so the recording is the output
+    assert "primary recording (auto)" in out
+    saved = json.loads((tmp_path / "d" / "dim_histdip.json").read_text())
+    assert saved["histdip_config"]["primary"] == "recording" and saved["histdip_config"]["threshold"] == "learned"
+    assert "noise sigma" in saved["run"]["primary_reason"]
+    # the Yen prior's own automatic choice, by name
+    rc, out, err = cli(capsys, "restore", src, "--iterations", "3", "--sample", "auto", "--outdir", tmp_path / "o")
     assert rc == 0, err
     assert "sample cells (auto)" in out
     saved = json.loads((tmp_path / "o" / "dim_histdip.json").read_text())
@@ -190,7 +198,10 @@ def test_hist_dip_run_snapshots_and_config_round_trip(tmp_path, capsys):
     assert names == [
         "small_histdip.json",
         "small_histdip.tif",
+        "small_histdip_background.tif",
+        "small_histdip_recording.tif",
         "small_histdip_side_by_side.png",
+        "small_histdip_signal.tif",
         "small_histdip_snapshots",
         "small_histdip_snapshots/small_histdip_iter00001.tif",
         "small_histdip_snapshots/small_histdip_iter00002.tif",
@@ -210,6 +221,9 @@ def test_hist_dip_run_snapshots_and_config_round_trip(tmp_path, capsys):
     assert rc == 0, err
     again = tifffile.imread(second / "small_histdip.tif")
     assert again.tobytes() == result.tobytes()  # bit for bit
+    for layer in ("signal", "recording", "background"):
+        a, b = (tifffile.imread(d / f"small_histdip_{layer}.tif") for d in (first, second))
+        assert a.tobytes() == b.tobytes(), layer
 
 
 def test_stop_and_noise_model_flags_reach_the_saved_config(tmp_path, capsys):
@@ -244,4 +258,4 @@ def test_a_hand_threshold_is_the_papers_and_a_rule_keeps_the_defaults_grey(tmp_p
     rc, _, err = cli(capsys, "restore", src, "--method", "threshold", "--threshold", "yen", "-o", tmp_path / "y.tif")
     assert rc == 0, err
     run = json.loads((tmp_path / "y.json").read_text())
-    assert "rolling-ball background" in run["run"]["threshold_on"]
+    assert "envelope background" in run["run"]["threshold_on"]

@@ -55,7 +55,7 @@ def test_what_it_shows_is_what_restore_uses(tmp_path, capsys, kind):
     assert rc == 0, err
     run = json.loads((tmp_path / "d.json").read_text())["run"]
     for key in ("threshold", "threshold_low", "threshold_on", "background_radius", "sample", "sample_reason",
-                "foreground_fraction"):
+                "foreground_fraction", "primary", "primary_reason", "background_pedestal_sigma"):
         assert run[key] == pytest.approx(shown[key]) if isinstance(run[key], float) else run[key] == shown[key], key
 
 
@@ -75,10 +75,12 @@ def test_it_takes_restores_sample_and_prior_flags(tmp_path, capsys):
     src = _dim(tmp_path)
     cells = report(capsys, src, "--sample", "cells")
     assert (cells["threshold"], cells["background"], cells["sample"]) == (0.0, "none", "cells")
-    auto = report(capsys, src)
+    auto = report(capsys, src, "--sample", "auto")  # the Yen prior's own choice
     assert auto["sample"] == "cells" and auto["sample_reason"].startswith("auto:") and "< 15" in auto["sample_reason"]
-    by_hand = report(capsys, src, "--background", "rolling-ball")  # as restore: auto off
-    assert by_hand["sample_reason"] is None and by_hand["background"] == "rolling-ball"
+    learned = report(capsys, src)  # the default: the learned split decides the primary layer
+    assert learned["primary"] in ("signal", "recording") and "noise sigma" in learned["primary_reason"]
+    by_hand = report(capsys, src, "--background", "rolling-ball", "--threshold", "yen")  # as restore: auto off
+    assert by_hand["sample_reason"] == "" and by_hand["background"] == "rolling-ball"
     fil = report(capsys, src, "--sample", "filaments")
     assert fil["threshold_low"] is not None and fil["background"] == "rolling-ball"
     paper = report(capsys, src, "--preset", "paper", "--threshold", "yen")
@@ -100,8 +102,10 @@ def test_the_noise_is_read_once(tmp_path, capsys, monkeypatch):
     reads = []
     real = histdip.pipeline.estimate_noise
     monkeypatch.setattr(histdip.pipeline, "estimate_noise", lambda plane: reads.append(1) or real(plane))
-    assert report(capsys, _dim(tmp_path))["sample_statistic"] > 0
+    assert report(capsys, _dim(tmp_path), "--sample", "auto")["sample_statistic"] > 0
     assert reads == [1]
+    assert report(capsys, _dim(tmp_path))["background_pedestal_sigma"] is not None  # the learned split
+    assert reads == [1, 1]
 
 
 @pytest.mark.parametrize("flags, needle", [

@@ -12,10 +12,12 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
     fil = resolve_config(sample="filaments")
     assert (fil.sample, fil.threshold_low, fil.stopping.level) == ("filaments", "li", 0.6)
     # the rest of the stopping section is the default's, not the section's defaults
-    assert fil.replace(threshold_low=None, stopping={"level": fast.stopping.level}, sample="auto") == fast
+    assert fil.replace(threshold_low=None, threshold=fast.threshold, background=fast.background,
+                       stopping={"level": fast.stopping.level}, sample="auto") == fast
     cells = resolve_config(sample="cells", threshold="otsu")
     assert (cells.threshold, cells.background) == ("otsu", "none")
-    assert resolve_config(sample="beads") == fast.replace(sample="beads")
+    # beads is the Yen prior (the default learns the split instead)
+    assert resolve_config(sample="beads") == fast.replace(sample="beads", threshold="yen", background="rolling-ball")
     saved = resolve_config(sample="cells").save(tmp_path / "c.json")
     assert resolve_config(saved) == resolve_config(sample="cells")  # no need to name the sample again
     assert resolve_config(saved, sample="filaments").threshold_low == "li"
@@ -31,6 +33,8 @@ def test_auto_is_off_for_hand_set_prior_fields_other_methods_and_the_paper_prese
         assert resolve_config(**fields).sample is None, fields
     assert resolve_config(lr=0.01, seed=3).sample == "auto"  # fields outside the prior leave it on
     assert resolve_config(sample="auto", threshold=120).sample is None  # even when named
+    # a low T alone makes a hysteresis pair with the Yen prior's T, not with the learned split
+    assert resolve_config(threshold_low="li").threshold == "yen"
     with pytest.raises(ConfigError, match="fast preset"):
         resolve_config(preset="paper", sample="auto")
 
@@ -51,7 +55,7 @@ def test_a_hand_threshold_with_a_background_applies_to_the_grey_the_settings_bui
     assert resolve_config(threshold=20, threshold_smooth=2.0).threshold_smooth == 2.0
     # a rule keeps the preset's grey
     rule = resolve_config(threshold="otsu")
-    assert (rule.background, rule.threshold_smooth, rule.mask_grow) == ("rolling-ball", 1.0, 1)
+    assert (rule.background, rule.threshold_smooth, rule.mask_grow) == ("envelope", 1.0, 1)
 
 
 def test_preset_restarts_and_config_types_are_checked():

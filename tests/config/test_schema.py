@@ -13,7 +13,8 @@ def test_the_defaults_are_the_fast_preset():
     # the fields that make it the fast one, not the paper's
     assert (default.iterations, default.lr, default.patch_size, default.physics.factor) == (600, 6e-3, 128, 2)
     assert default.network.channels_down == [16] * 4 and default.stopping.rule == "noise-level"
-    assert (default.sample, default.background) == ("auto", "rolling-ball")
+    assert (default.sample, default.threshold, default.background, default.primary) == (
+        "auto", "learned", "envelope", "auto")
 
 
 @pytest.mark.parametrize("fields, where", [

@@ -91,6 +91,11 @@ def restore_one(path, out, config, args, protect):
         written = {d.name for d in batch.destinations}
     if result.snapshots and args.overwrite:
         _remove_stale_snapshots(extras["snapshots"], out.stem, written)
+    if args.overwrite and not layer_paths:
+        # Layers of an earlier run with a learned split would sit beside an output they
+        # are not the layers of.
+        for stale in extras["layers"].values():
+            stale.unlink(missing_ok=True)
     outputs.say(args, f"{path} -> {out}  ({result.summary()}, {result.seconds:.1f} s)")
 
 

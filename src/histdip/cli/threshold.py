@@ -2,8 +2,8 @@
 
 It runs restore's own first stages (:meth:`histdip.HistDip.prepare`) with the same
 flags, so what it prints is what restore does: T and the grey it lives on, the
-foreground fraction, the background radius and, by default, what ``sample='auto'``
-chooses and why. It also prints the flags that give this T by hand, and plots the
+foreground fraction, the background radius and, by default, the learned split and the
+primary layer it picks and why (with ``--sample auto``: what that choice decides). It also prints the flags that give this T by hand, and plots the
 256-bin histogram with T marked (``<stem>_histogram.png`` in the current folder or
 ``--outdir``, or ``--plot PATH``; ``--no-plot`` skips it).
 """
@@ -49,6 +49,16 @@ def hand_flags(prior):
     return " ".join(flags)
 
 
+def _split_report(prep):
+    """The learned split and the primary layer, as restore records them (empty without one)."""
+    if prep.split_prior is None:
+        return {}
+    return {"primary": prep.config.primary,
+            "primary_reason": prep.primary.reason if prep.primary is not None else "given (--primary)",
+            "background_pedestal_sigma": None if prep.primary is None else prep.primary.pedestal,
+            "split_on_input": prep.split_prior.split.to_dict()}
+
+
 def run(args):
     from ..pipeline import HistDip
 
@@ -85,8 +95,9 @@ def run(args):
         "foreground_pixels": count,
         "pixels": total,
         "sample": prep.config.sample,
-        "sample_reason": None if choice is None else choice.reason,
+        "sample_reason": "" if choice is None else choice.reason,
         "sample_statistic": None if choice is None else choice.statistic,
+        **_split_report(prep),
         "method": prep.config.method,
         "by_hand": hand_flags(prior),
         "plot": None if plot is None else str(plot),
@@ -101,7 +112,12 @@ def run(args):
           f"{100 * count / total:.2f} % ({count} of {total} pixels)")
     if choice is not None:
         print(f"sample {choice.sample}: {choice.reason.removeprefix('auto: ')}")
-    if prep.config.method == "hist-dip" and prior.zeroes_recording:
+    if prep.split_prior is not None:
+        split = prep.split_prior.split
+        print(f"learned split on the {prep.split_prior.describe_grey()}: T = {split.threshold:.4g}, softness "
+              f"{split.softness:.2g}, signal {100 * split.signal_share:.1f} % of pixels")
+        print(prep.primary.reason if prep.primary is not None else f"primary {prep.config.primary} (given)")
+    elif prep.config.method == "hist-dip" and prior.zeroes_recording:
         print(f"this T by hand: histdip restore {path} {hand_flags(prior)}")
     if plot is not None:
         print(f"histogram: {plot}")

@@ -13,6 +13,7 @@ from .schema import RestoreConfig
 PAPER_FIELDS = dict(
     preset="paper",
     sample=None,
+    threshold="yen",
     channel="rgb",
     background="none",
     mask_grow=0,

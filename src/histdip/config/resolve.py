@@ -70,6 +70,9 @@ def resolve_config(config=None, **overrides):
     given = set(overrides)
     if _is_number(overrides.get("threshold")) and "background" not in given:
         overrides = {**{k: v for k, v in PAPER_MASK.items() if k not in given}, **overrides}
+    if overrides.get("threshold_low") is not None and "threshold" not in given and _base_threshold(config, overrides) == LEARNED:
+        # A low T makes a hysteresis pair with a T: the rule the Yen prior uses.
+        overrides = {**overrides, "threshold": "yen"}
     if str(overrides.get("threshold", "")).strip().lower() == LEARNED and "background" not in given:
         # The learned split reads the background's noise from below a lower envelope.
         overrides = {**overrides, "background": "envelope"}
@@ -84,6 +87,16 @@ def resolve_config(config=None, **overrides):
     if resolved.sample == "auto" and (by_hand or resolved.method != "hist-dip"):
         resolved = resolved.replace(sample=None)
     return resolved
+
+
+def _base_threshold(config, overrides):
+    """The threshold of what ``overrides`` are applied to (a config, or a preset)."""
+    if config is not None and "preset" not in overrides:
+        return config.threshold
+    from .presets import PRESETS
+
+    factory = PRESETS.get(overrides.get("preset", "fast"))
+    return factory().threshold if factory else None
 
 
 def _is_number(value):

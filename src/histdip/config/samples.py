@@ -1,9 +1,11 @@
 """Settings per kind of sample: what the default changes for filaments or cells.
 
-The default is tuned for sparse, bright objects on a glowing background (the bead
-photos the paper is about): one Yen threshold on the background-subtracted grey keeps
-the objects and drops the glow and flare around them. Other samples break that prior in
-known ways (docs/decisions/samples.md):
+The default learns the split of each recording into background and signal
+(docs/decisions/signal-model.md) and needs none of these. They remain as overrides, each
+a Yen threshold prior: ``beads``, for sparse, bright objects on a glowing background,
+one Yen threshold on the rolling-ball-subtracted grey keeps the objects and drops the
+glow and flare around them. Other samples break that prior in known ways
+(docs/decisions/samples.md):
 
 * ``filaments`` (sparse, on a dark field; a field full of them, a cytoskeleton, is
   ``cells``) fade along their length, and one T cuts their dim stretches: a hysteresis
@@ -13,8 +15,9 @@ known ways (docs/decisions/samples.md):
   threshold above the noise floor removes: fitted whole, without threshold or
   background subtraction, the recorded background kept.
 
-``beads`` is the default itself. ``auto`` (the default's ``sample``) leaves the choice
-to the image at restore time (:func:`histdip.prior.choose_sample`).
+``auto`` given by hand is the Yen prior with the choice between ``beads`` and ``cells``
+left to the image at restore time (:func:`histdip.prior.choose_sample`); the default's
+own ``sample='auto'`` is decided by the learned split instead.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from .schema import SAMPLE_KINDS
 
 #: Overrides on the default preset, per kind of sample.
 SAMPLES = {
-    "beads": {},
-    "filaments": {"threshold_low": "li", "stopping": {"level": 0.6}},
+    "beads": {"threshold": "yen", "background": "rolling-ball"},
+    "filaments": {"threshold": "yen", "background": "rolling-ball", "threshold_low": "li", "stopping": {"level": 0.6}},
     "cells": {"threshold": 0.0, "background": "none"},
 }
 
@@ -33,7 +36,7 @@ SAMPLES = {
 def sample_settings(sample, overrides=None):
     """``overrides`` on top of the settings of ``sample`` (nested sections merged).
 
-    ``auto`` gives the default's own settings (``beads``) until the image decides.
+    ``auto`` gives the ``beads`` settings until the image decides.
 
     >>> sample_settings("filaments", {"stopping": {"rule": "fixed"}})["stopping"]
     {'level': 0.6, 'rule': 'fixed'}

@@ -159,12 +159,12 @@ class RestoreConfig(_Strict):
 
     method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
     preset: Literal["fast", "paper", "custom"] = "fast"
-    threshold: Union[float, str] = "yen"
+    threshold: Union[float, str] = "learned"
     threshold_low: Optional[Union[float, str]] = None
     sample: Optional[Literal["auto", "beads", "filaments", "cells"]] = "auto"
     primary: Literal["auto", "signal", "recording"] = "auto"
     channel: str = "auto"
-    background: Literal["none", "envelope", "rolling-ball", "tophat"] = "rolling-ball"
+    background: Literal["none", "envelope", "rolling-ball", "tophat"] = "envelope"
     background_radius: Union[float, Literal["auto"]] = "auto"
     mask_min_size: int = Field(0, ge=0)
     mask_grow: int = Field(1, ge=0, le=50)
