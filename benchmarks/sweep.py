@@ -34,6 +34,7 @@ Output (``--out DIR``, default ``bench-results/sweep``)
     ``results.json`` (meta, scenes, rows; rewritten after every scene, so a stopped run
     keeps what it measured), ``results.md`` (:mod:`benchmarks.sweep_report`) and
     ``sweep_psnr_vs_snr.png``; ``--update-doc PATH`` writes the tables into PATH.
+    ``--resume`` continues a stopped run in the same ``--out``.
 
 ``--quick`` runs the scenes :data:`~benchmarks.sweep_grid.QUICK_NAMES` at 96 x 128 px,
 one seed, histdip capped at 30 iterations: a smoke test of about 20 s.
@@ -122,8 +123,27 @@ def _rows_of(method, scene, spec, record, truth, iterations, custom, cache):
     return rows
 
 
+#: Settings a ``--resume`` run must share with the run it continues.
+RESUME_KEYS = ("seed_set", "quick", "shape", "iterations", "methods", "custom")
+
+
+def _revive(x):
+    # results.json holds non-finite floats as strings (JSON has none)
+    if isinstance(x, dict):
+        return {k: _revive(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_revive(v) for v in x]
+    return float(x) if x in ("inf", "-inf", "nan") else x
+
+
+def load_run(out):
+    """The ``{"meta", "scenes", "rows"}`` a run wrote to ``out/results.json``, with its
+    non-finite scores as floats again."""
+    return _revive(json.loads((Path(out) / "results.json").read_text()))
+
+
 def run_sweep(*, methods=None, seed_set="held-out", quick=False, iterations=None, out="bench-results/sweep",
-              limit=None, custom=None, log=print):
+              limit=None, custom=None, resume=False, log=print):
     """Run the sweep; write results.json, results.md and the plot into ``out``.
 
     Parameters
@@ -141,6 +161,9 @@ def run_sweep(*, methods=None, seed_set="held-out", quick=False, iterations=None
         Only the first ``limit`` scenes (of the tuning pass too).
     custom : dict, optional
         RestoreConfig overrides of ``histdip-custom``.
+    resume : bool
+        Continue the run whose ``results.json`` is in ``out``: keep its scenes, run the
+        rest (its settings, :data:`RESUME_KEYS`, must be these).
     log : callable or None
 
     Returns
@@ -164,17 +187,28 @@ def run_sweep(*, methods=None, seed_set="held-out", quick=False, iterations=None
                 iterations=iterations, threads=torch.get_num_threads(), methods=methods, custom=custom or {},
                 grid=[s.name for s in GRID], commit=git_commit(), classical=None)
     t_start = time.perf_counter()
-    if "classical" in methods and seed_set != "tuning":
+    rows, scenes, cache, earlier = [], [], {}, 0.0
+    if resume and (out / "results.json").exists():
+        old = load_run(out)
+        differ = [k for k in RESUME_KEYS if old["meta"].get(k) != meta[k]]
+        if differ:
+            raise ValueError(f"--resume: {out / 'results.json'} was run with other settings ({', '.join(differ)})")
+        rows, scenes, earlier = old["rows"], old["scenes"], old["meta"].get("total_seconds", 0.0)
+        meta["classical"] = old["meta"].get("classical")
+        done = {(s["name"], s["seed"]) for s in scenes}
+        pairs = [(spec, seed) for spec, seed in pairs if (spec.name, seed) not in done]
+        if log:
+            log(f"resuming {out}: {len(done)} scenes kept, {len(pairs)} to run")
+    if "classical" in methods and seed_set != "tuning" and not meta["classical"]:
         tune, _ = plan(quick, "tuning", limit)
         meta["classical"] = dict(choose_classical(tune, shape, log),
                                  how=f"this grid at tuning seeds {', '.join(str(s) for s in sorted({s for _, s in tune}))}, "
                                      "run before the held-out scenes")
-    rows, scenes, cache = [], [], {}
 
     def save():
         if "classical" in methods and seed_set == "tuning":
             meta["classical"] = dict(best_from_rows(rows), how="this run's own scenes")
-        meta["total_seconds"] = time.perf_counter() - t_start
+        meta["total_seconds"] = earlier + time.perf_counter() - t_start
         meta["scenes_done"] = len(scenes)
         text = markdown_report(rows, scenes, meta)
         (out / "results.json").write_text(json.dumps(jsonable({"meta": meta, "scenes": scenes, "rows": rows}),
@@ -185,8 +219,10 @@ def run_sweep(*, methods=None, seed_set="held-out", quick=False, iterations=None
     for spec, seed in pairs:
         t0 = time.perf_counter()
         scene, record, snrs = _scene(spec, seed, shape)
-        scenes.append(record)
         truth = SceneTruth(scene, record, snrs)
+        # what an output with nothing in it scores: the floor under every method
+        record["psnr_floor"] = affine_scores(np.zeros(scene.shape), truth.refs["clean"], truth.level, truth.keep)[0]
+        scenes.append(record)
         for m in methods:
             new = _rows_of(m, scene, spec, record, truth, iterations, custom, cache)
             rows.extend(new)
@@ -221,7 +257,7 @@ def _run(args):
     custom = config_overrides(args.set, "sweep")
     try:
         result = run_sweep(methods=args.methods, seed_set=args.seeds, quick=args.quick, iterations=args.iterations,
-                           out=args.out, limit=args.limit, custom=custom)
+                           out=args.out, limit=args.limit, custom=custom, resume=args.resume)
     except ValueError as err:
         raise SystemExit(f"benchmarks sweep: {err}") from None
     rows = result["rows"]
@@ -245,6 +281,8 @@ def register(subparsers, parents):
     p.add_argument("--limit", type=int, default=None, help="only the first N scenes")
     p.add_argument("--out", metavar="DIR", default="bench-results/sweep",
                    help="results.json, results.md and sweep_psnr_vs_snr.png go here")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the stopped run in --out: keep its scenes, run the others (same settings)")
     add_set_argument(p, "an added histdip-custom method")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     add_doc_arguments(p, "sweep")

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage as ndi
-
 from skimage.metrics import structural_similarity
 
 from histdip.detect import detect_beads, match_beads

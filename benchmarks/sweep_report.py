@@ -87,25 +87,28 @@ def summary_table(rows):
     return markdown_table(head, body)
 
 
-def _by(rows, key, values, label):
+def _by(rows, scenes, key, values, label):
     head = ["method"] + [f"{label(v)} (n={len({(r['scene'], r['seed']) for r in rows if key(r) == v})})"
                          for v in values]
     body = []
     for m in method_order(rows):
         mr = main_rows(rows, m)
         body.append([m] + [_f(_mean(r["psnr_clean"] for r in mr if key(r) == v)) for v in values])
+    body.append(["(an empty output)"] + [_f(_mean(s.get("psnr_floor") for s in scenes if key(s) == v))
+                                         for v in values])
     return markdown_table(head, body)
 
 
-def snr_table(rows):
-    """PSNR vs clean of each method's main layer, per SNR bin of the measured scene SNR."""
-    return _by(rows, lambda r: r.get("bin"), range(len(SNR_BINS)), bin_label)
+def snr_table(rows, scenes=()):
+    """PSNR vs clean of each method's main layer, per SNR bin of the measured scene SNR,
+    and the floor: what an output with nothing in it scores."""
+    return _by(rows, scenes, lambda r: r.get("bin"), range(len(SNR_BINS)), bin_label)
 
 
-def group_table(rows):
-    """PSNR vs clean of each method's main layer, per scene group."""
+def group_table(rows, scenes=()):
+    """PSNR vs clean of each method's main layer, per scene group, and the floor."""
     groups = [g for g in GROUPS if any(r.get("group") == g for r in rows)]
-    return _by(rows, lambda r: r.get("group"), groups, str)
+    return _by(rows, scenes, lambda r: r.get("group"), groups, str)
 
 
 def layers_table(rows):
@@ -172,10 +175,10 @@ def markdown_report(rows, scenes, meta):
         "(signal where it has one); PSNR on the scene's median object peak; bridge / rim in units of bead peak "
         "(benchmarks/sweep_metrics.py).",
         summary_table(good),
-        "PSNR vs clean (dB) per bin of measured object SNR:",
-        snr_table(good),
+        "PSNR vs clean (dB) per bin of measured object SNR (the last row: a constant image, the floor):",
+        snr_table(good, scenes),
         "PSNR vs clean (dB) per kind of scene:",
-        group_table(good),
+        group_table(good, scenes),
     ]
     if any(r["method"].startswith("histdip") for r in good):
         parts += ["histdip's layers against both references (primary in: scenes where that layer was primary):",
@@ -213,7 +216,7 @@ def plot_psnr_vs_snr(rows, meta, path):
     ax.minorticks_off()
     ax.set_xlabel("object SNR (median bead peak / noise sigma), bin")
     ax.set_ylabel("affine PSNR vs clean (dB, peak = median object peak)")
-    ax.set_title(f"sweep: seeds {meta.get('seed_set')}")
+    ax.set_title(f"sweep, {meta.get('seed_set')} seeds {', '.join(str(s) for s in meta.get('seeds', []))}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -121,13 +121,21 @@ class HistDip:
         keep_offset = prior.background == "none"
         fit = noise = None
         snaps = ()
-        if config.method == "threshold":
-            out = prior.target(prior.signal(planes))
+        background = None
+        if prep.split_prior is not None and prior is prep.split_prior:
+            # Once: the fitted signal and the layers share the background (an envelope of a
+            # 12 MP plane, and the noise estimate it needs, cost seconds).
+            background = prior.plane_background(planes)
+            signal = np.maximum(planes.recorded - background, 0.0)
         else:
-            problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress)
+            signal = prior.signal(planes)
+        if config.method == "threshold":
+            out = prior.target(signal)
+        else:
+            problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal)
             out = problem.output(fit)
             snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
-        layers = _layers(prep, out)
+        layers = _layers(prep, out, background)
         image = planes.image.from_unit(out, offset=keep_offset)
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
@@ -148,10 +156,11 @@ class HistDip:
                         seconds=time.perf_counter() - start)
         return result, problem
 
-    def _fit(self, prep, *, snapshots=0, progress=False):
+    def _fit(self, prep, *, snapshots=0, progress=False, signal=None):
         """(problem, noise, fit) of a prepared image: the target, the problem, the fit."""
         c = prep.config
-        signal = prep.prior.signal(prep.planes)
+        if signal is None:
+            signal = prep.prior.signal(prep.planes)
         target = signal if c.method == "dip" else prep.prior.target(signal)
         problem, noise = self._problem(prep, signal, target)
         fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress)
@@ -178,7 +187,7 @@ class HistDip:
         return problem, noise
 
 
-def _layers(prep, out):
+def _layers(prep, out, background=None):
     """Signal, recording and background on the input's scale, with a learned split."""
     if prep.split_prior is None:
         return None
@@ -186,7 +195,7 @@ def _layers(prep, out):
     if prep.config.primary == "recording":
         unit = layers_from_recording(out, sp.background_radius or 25.0, smooth=sp.smooth)
     else:
-        unit = layers_from_signal(out, sp.plane_background(planes), sp.split)
+        unit = layers_from_signal(out, sp.plane_background(planes) if background is None else background, sp.split)
     image = planes.image
     return {"signal": image.from_unit(unit.signal, offset=False),
             "recording": image.from_unit(unit.recording, offset=True),

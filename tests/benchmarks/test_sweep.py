@@ -11,8 +11,8 @@ from scipy import ndimage as ndi
 from benchmarks.__main__ import main
 from benchmarks.sweep import plan, run_sweep
 from benchmarks.sweep_grid import GRID, QUICK_SHAPE, make_scene, scene_seed, snr_bin
-from benchmarks.sweep_metrics import (BRIDGED, RIMMED, bead_f1, bridge_heights, nearest_bead, rim_depths,
-                                      score_layer, SceneTruth)
+from benchmarks.sweep_metrics import (BRIDGED, RIMMED, SceneTruth, bead_f1, bridge_heights, nearest_bead,
+                                      rim_depths, score_layer)
 from histdip.simulate import OBJECT_DTYPE, bead_peaks
 
 pytestmark = pytest.mark.unit
@@ -153,3 +153,15 @@ def test_command_limit_and_update_doc(tmp_path):
     text = doc.read_text()
     assert "python -m benchmarks sweep --quick --limit 1 --methods input classical" in text
     assert "classical-best" in text
+
+
+def test_resume_runs_only_the_missing_scenes(tmp_path):
+    first = run_sweep(quick=True, methods=["input", "classical"], limit=2, out=tmp_path, log=None)
+    assert [s["name"] for s in first["scenes"]] == ["c01", "c21"]
+    lines = []
+    done = run_sweep(quick=True, methods=["input", "classical"], out=tmp_path, resume=True, log=lines.append)
+    assert "2 scenes kept, 2 to run" in lines[0]
+    assert [s["name"] for s in done["scenes"]] == ["c01", "c21", "g0", "f1"]
+    assert done["rows"][: len(first["rows"])] == first["rows"]
+    with pytest.raises(ValueError, match="other settings"):
+        run_sweep(quick=True, methods=["input"], out=tmp_path, resume=True, log=None)
