@@ -94,8 +94,10 @@ class HistDip:
     def _prepare_learned(planes, config):
         # The split is learned on the background-removed grey; the primary layer follows
         # from the background (histdip.prior.primary); the recording is fitted whole.
-        split_prior = _prior(planes, config)
-        noise = estimate_noise(planes.luma) if planes.is_grey or config.primary == "auto" else None
+        # The luma's noise, read once: the envelope's tolerance, the pedestal and (for a
+        # grey image, whose luma is the fitted plane) the fit's noise model.
+        noise = estimate_noise(planes.luma)
+        split_prior = _prior(planes, config, noise=noise)
         primary = None
         if config.primary == "auto":
             primary = decide_primary(planes.luma, noise, split_prior.background_radius or 25.0)
@@ -203,12 +205,12 @@ def _layers(prep, out, background=None):
             "split": unit.split}
 
 
-def _prior(planes, c):
+def _prior(planes, c, *, noise=None):
     # The dip ablation fits the image as it is: no background subtracted.
     return threshold_prior(planes, threshold=c.threshold, threshold_low=c.threshold_low,
                            background="none" if c.method == "dip" else c.background,
                            background_radius=c.background_radius, smooth=c.threshold_smooth,
-                           min_size=c.mask_min_size, grow=c.mask_grow)
+                           min_size=c.mask_min_size, grow=c.mask_grow, noise=noise)
 
 
 def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overrides):

@@ -6,7 +6,7 @@ builds the mask; the :class:`Prior` it returns gives the fitted signal and the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -15,7 +15,7 @@ from ..config.schema import LEARNED
 from ..errors import NoSignalError
 from .background import auto_background_radius, estimate_background, subtract_background
 from .envelope import lower_envelope
-from .split import learn_split
+from .split import learn_split_multiscale
 from .threshold import foreground_mask, masked_target, threshold_value
 
 
@@ -123,31 +123,8 @@ class Prior:
         return masked_target(signal, self.mask)
 
 
-#: Extra smoothing scales (px) of the learned split: dim objects a few pixels wide rise
-#: out of the noise only when averaged over their own size (a matched filter).
-SPLIT_SCALES = (2.0, 4.0)
-
-
-def learn_split_multiscale(grey, smooth):
-    """(split, gate): the split learned on ``grey`` smoothed by ``smooth`` px, and the gate
-    that is, per pixel, the largest of the gates learned at that scale and at
-    :data:`SPLIT_SCALES` (each scale's background class read from its own histogram)."""
-    scales = [s for s in (smooth, *SPLIT_SCALES) if s >= smooth]
-    split, gate = None, None
-    for scale in scales:
-        g = ndimage.gaussian_filter(grey, scale, mode="reflect") if scale > 0 else grey
-        sp = learn_split(g)
-        if split is None:
-            split, gate = sp, sp.gate(g)
-        else:
-            gate = np.maximum(gate, sp.gate(g))
-    # T, softness and the background class are those of the finest scale; the share of
-    # signal is the combined gate's.
-    return replace(split, signal_share=float(gate.mean())), gate.astype(np.float32)
-
-
 def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="none", background_radius="auto",
-                    smooth=0.0, min_size=0, grow=0):
+                    smooth=0.0, min_size=0, grow=0, noise=None):
     """The :class:`Prior` of ``planes``.
 
     Parameters
@@ -163,6 +140,9 @@ def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="
         Gaussian sigma (px) of the grey T and the mask are taken on.
     min_size, grow : int
         :func:`histdip.prior.foreground_mask`'s speck size and growth.
+    noise : noise model, optional
+        The luma's noise (:func:`histdip.noise.estimate_noise`), for the envelope's
+        tolerance; estimated from the luma when None.
     """
     radius = None
     luma = planes.luma
@@ -173,7 +153,7 @@ def threshold_prior(planes, *, threshold="yen", threshold_low=None, background="
             radius = auto_background_radius(luma, smooth=smooth)
         radius = float(radius)
         if background == "envelope":
-            envelope = lower_envelope(luma, radius)
+            envelope = lower_envelope(luma, radius, noise=noise)
             # Unclipped: the learned split reads the background's noise from the values
             # below it.
             luma = luma - envelope
