@@ -140,16 +140,26 @@ class Result:
     def _split_record(self):
         if self.layers is None:
             return {}
-        sp = self.split_prior
         return {
-            "primary": self.primary_layer,
-            "primary_reason": self.primary.reason if self.primary is not None else "given (--primary)",
-            "background_pedestal_sigma": None if self.primary is None else _finite(self.primary.pedestal),
-            "split_on_input": sp.split.to_dict(),
+            **split_record(self.split_prior, self.primary, self.primary_layer),
             "split_on_output": self.layers["split"].to_dict(),
-            "envelope_scale_px": sp.background_radius,
+            "envelope_scale_px": self.split_prior.background_radius,
             "layers": ["signal", "recording", "background"],
         }
+
+
+def split_record(split_prior, primary, primary_layer):
+    """The learned split on the input and the primary layer with why, as records give them.
+
+    ``primary`` is the automatic choice (:class:`histdip.prior.PrimaryChoice`), None when
+    the layer was given; ``primary_layer`` the layer used.
+    """
+    return {
+        "primary": primary_layer,
+        "primary_reason": primary.reason if primary is not None else "given (--primary)",
+        "background_pedestal_sigma": None if primary is None else _finite(primary.pedestal),
+        "split_on_input": split_prior.split.to_dict(),
+    }
 
 
 def _finite(value):

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..io import check_output_path, read_image
 from ..plotting import histogram_plot
+from ..result import split_record
 from . import config_flags, outputs
 
 
@@ -53,10 +54,7 @@ def _split_report(prep):
     """The learned split and the primary layer, as restore records them (empty without one)."""
     if prep.split_prior is None:
         return {}
-    return {"primary": prep.config.primary,
-            "primary_reason": prep.primary.reason if prep.primary is not None else "given (--primary)",
-            "background_pedestal_sigma": None if prep.primary is None else prep.primary.pedestal,
-            "split_on_input": prep.split_prior.split.to_dict()}
+    return split_record(prep.split_prior, prep.primary, prep.config.primary)
 
 
 def run(args):
