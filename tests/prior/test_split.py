@@ -58,7 +58,7 @@ def test_split_follows_an_offset(offset):
 
 
 def test_the_multiscale_gate_finds_dim_beads_a_single_scale_misses():
-    from histdip.prior.stage import learn_split_multiscale
+    from histdip.prior import learn_split_multiscale
 
     rng = np.random.default_rng(5)
     yy, xx = np.mgrid[:192, :192]

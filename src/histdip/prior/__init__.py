@@ -6,7 +6,7 @@
   (:func:`subtract_background`) and a radius sized to the objects;
 * :mod:`.envelope` -- the recorded background as a noise-tolerant lower envelope;
 * :mod:`.split` -- the background/signal split learned from the histogram
-  (:func:`learn_split`);
+  (:func:`learn_split`, at several smoothings :func:`learn_split_multiscale`);
 * :mod:`.primary` -- which layer a restoration hands back (:func:`decide_primary`);
 * :mod:`.choice` -- ``sample='auto'``: keep the prior or fit as cells
   (:func:`choose_sample`);
@@ -18,7 +18,7 @@ from .background import AUTO_RADIUS, auto_background_radius, estimate_background
 from .choice import MIN_SNR, MIN_SNR_PHOTO, SampleChoice, choose_sample, foreground_snr
 from .envelope import lower_envelope
 from .primary import PrimaryChoice, decide_primary
-from .split import Split, learn_split
+from .split import Split, learn_split, learn_split_multiscale
 from .stage import Prior, threshold_prior
 from .threshold import foreground_mask, masked_target, threshold_value
 
@@ -28,6 +28,7 @@ __all__ = [
     "Split",
     "decide_primary",
     "learn_split",
+    "learn_split_multiscale",
     "lower_envelope",
     "MIN_SNR",
     "MIN_SNR_PHOTO",

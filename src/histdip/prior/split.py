@@ -145,3 +145,26 @@ def learn_split(d):
 def _crossing(x, p, level, floor):
     above = np.nonzero((p >= level) & (x >= floor))[0]
     return float(x[above[0]]) if above.size else float(max(floor, x[-1]))
+
+
+#: Extra smoothing scales (px) of the learned split: dim objects a few pixels wide rise
+#: out of the noise only when averaged over their own size (a matched filter).
+SPLIT_SCALES = (2.0, 4.0)
+
+
+def learn_split_multiscale(grey, smooth):
+    """(split, gate): the split learned on ``grey`` smoothed by ``smooth`` px, and the gate
+    that is, per pixel, the largest of the gates learned at that scale and at
+    :data:`SPLIT_SCALES` (each scale's background class read from its own histogram)."""
+    scales = [s for s in (smooth, *SPLIT_SCALES) if s >= smooth]
+    split, gate = None, None
+    for scale in scales:
+        g = ndimage.gaussian_filter(grey, scale, mode="reflect") if scale > 0 else grey
+        sp = learn_split(g)
+        if split is None:
+            split, gate = sp, sp.gate(g)
+        else:
+            gate = np.maximum(gate, sp.gate(g))
+    # T, softness and the background class are those of the finest scale; the share of
+    # signal is the combined gate's.
+    return replace(split, signal_share=float(gate.mean())), gate.astype(np.float32)
