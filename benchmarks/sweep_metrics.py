@@ -54,7 +54,7 @@ from skimage.metrics import structural_similarity
 
 from histdip.detect import detect_beads, match_beads
 from histdip.metrics import fit_affine, psnr
-from histdip.simulate import bead_peaks
+from histdip.simulate import bead_discs, bead_peaks
 
 from .sweep_grid import clipped_beads
 
@@ -148,17 +148,9 @@ def bead_f1(found, beads, shape):
 def nearest_bead(shape, beads):
     """Per pixel, the index of the bead whose disc is nearest (inside a disc: that bead),
     and the distance to that disc; (-1, inf) everywhere without beads."""
-    h, w = shape
     labels = np.zeros(shape, np.int64)
-    for i, (y, x, r) in enumerate(zip(beads["y"], beads["x"], beads["radius"])):
-        r = max(float(r), 0.5)
-        y0, y1 = max(int(np.floor(y - r)), 0), min(int(np.ceil(y + r)) + 1, h)
-        x0, x1 = max(int(np.floor(x - r)), 0), min(int(np.ceil(x + r)) + 1, w)
-        if y0 >= y1 or x0 >= x1:
-            continue
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        disc = np.hypot(yy - y, xx - x) <= r
-        labels[y0:y1, x0:x1][disc] = i + 1
+    for i, window, disc in bead_discs(shape, beads, min_radius=0.5):
+        labels[window][disc] = i + 1
     if not labels.any():
         return np.full(shape, -1), np.full(shape, np.inf)
     dist, (iy, ix) = ndi.distance_transform_edt(labels == 0, return_indices=True)

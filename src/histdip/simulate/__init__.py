@@ -7,12 +7,12 @@ hallucination checks. See ``docs/simulator.md``.
 
 Modules: :mod:`.scene` (assembly, :class:`Scene`), :mod:`.objects` (beads, cells,
 filaments), :mod:`.optics` (blur, flare, background), :mod:`.camera` (noise, colour,
-JPEG), :mod:`.dim` (the dim regime's settings, :func:`bead_peaks`), :mod:`.stats` (the
+JPEG), :mod:`.dim` (the dim regime's settings, :func:`bead_peaks`, :func:`bead_discs`), :mod:`.stats` (the
 statistics used for calibration).
 """
 
-from .dim import bead_peaks
+from .dim import bead_discs, bead_peaks
 from .objects import OBJECT_DTYPE
 from .scene import BEAD_CLASSES, DEFAULTS, FRAME, SCENE_KINDS, Scene, simulate_scene
 
-__all__ = ["simulate_scene", "bead_peaks", "Scene", "SCENE_KINDS", "BEAD_CLASSES", "DEFAULTS", "FRAME", "OBJECT_DTYPE"]
+__all__ = ["simulate_scene", "bead_peaks", "bead_discs", "Scene", "SCENE_KINDS", "BEAD_CLASSES", "DEFAULTS", "FRAME", "OBJECT_DTYPE"]

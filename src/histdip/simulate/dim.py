@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["bead_peaks", "clip_brightest", "scale_haze"]
+__all__ = ["bead_discs", "bead_peaks", "clip_brightest", "scale_haze"]
 
 
 def clip_brightest(table, blurred, fraction, peak):
@@ -45,18 +45,9 @@ def bead_peaks(clean, table):
     -------
     ndarray, float64, one value per bead (0 for a bead whose disc lies outside)
     """
-    h, w = clean.shape
     peaks = np.zeros(len(table))
-    for i, (y, x, r) in enumerate(zip(table["y"], table["x"], table["radius"])):
-        r = max(float(r), 1.0)
-        y0, y1 = max(int(np.floor(y - r)), 0), min(int(np.ceil(y + r)) + 1, h)
-        x0, x1 = max(int(np.floor(x - r)), 0), min(int(np.ceil(x + r)) + 1, w)
-        if y0 >= y1 or x0 >= x1:
-            continue
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        disc = np.hypot(yy - y, xx - x) <= r
-        if disc.any():
-            peaks[i] = float(clean[y0:y1, x0:x1][disc].max())
+    for i, window, disc in bead_discs(clean.shape, table, min_radius=1.0):
+        peaks[i] = float(clean[window][disc].max())
     return peaks
 
 
@@ -77,3 +68,29 @@ def scale_haze(haze, clean, table, ratio):
     if level <= 0:
         return haze
     return haze * (ratio * float(np.median(bead_peaks(clean, table))) / level)
+
+
+def bead_discs(shape, table, *, min_radius=1.0):
+    """Each bead's disc in an image of ``shape``: ``(index, window, disc)``, where
+    ``window`` is a (rows, columns) pair of slices round the bead and ``disc`` the
+    bool mask, within that window, of the pixels at most ``max(radius, min_radius)``
+    from its centre. Beads whose disc misses the image are skipped.
+
+    Parameters
+    ----------
+    shape : (int, int)
+    table : structured ndarray with fields y, x, radius (:attr:`Scene.beads`)
+    min_radius : float
+        The least radius a disc is given, px (so that a sub-pixel bead still has one).
+    """
+    h, w = shape
+    for i, (y, x, r) in enumerate(zip(table["y"], table["x"], table["radius"])):
+        r = max(float(r), min_radius)
+        y0, y1 = max(int(np.floor(y - r)), 0), min(int(np.ceil(y + r)) + 1, h)
+        x0, x1 = max(int(np.floor(x - r)), 0), min(int(np.ceil(x + r)) + 1, w)
+        if y0 >= y1 or x0 >= x1:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disc = np.hypot(yy - y, xx - x) <= r
+        if disc.any():
+            yield i, (slice(y0, y1), slice(x0, x1)), disc
