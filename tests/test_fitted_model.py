@@ -48,6 +48,18 @@ def test_applying_to_itself_gives_restores_eval_output():
     np.testing.assert_allclose(histdip.apply_model(model, image), restored, atol=1e-4)
 
 
+def test_a_model_fitted_at_a_gain_applies_at_the_image_scale():
+    # A dim learned-split signal is fitted at unit peak (histdip.pipeline.signal_gain).
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[:96, :128]
+    beads = sum(8.0 * np.exp(-((yy - y) ** 2 + (xx - x) ** 2) / 8.0) for y, x in [(30, 30), (60, 80), (70, 30)])
+    img = np.clip(10 + 50 * xx / 128 + beads + rng.normal(0, 1.5, beads.shape), 0, 255).astype(np.uint8)
+    model = histdip.fit_model(img, **FEW)
+    assert model.fit_record["target_gain"] > 2
+    restored = histdip.restore(img, **FEW)
+    np.testing.assert_allclose(histdip.apply_model(model, img), restored, atol=1e-3)
+
+
 def test_a_model_written_by_histdip_0_1_loads_and_applies_as_it_did():
     torch.set_num_threads(1)
     model = histdip.FittedModel.load(DATA / "v1_model.pt")

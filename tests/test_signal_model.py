@@ -109,3 +109,27 @@ def test_a_dark_frame_gets_exactly_the_former_cells_fit():
     assert learned.primary_layer == "recording"
     np.testing.assert_array_equal(learned.image, former.image)
     assert learned.iterations == former.iterations
+
+
+def test_a_dim_signal_is_fitted_at_unit_peak_and_returned_at_its_own_scale():
+    # Beads 8 grey levels above a haze rising from 10 to 60 (dark at one side, as a phone
+    # photo's vignette): the gated signal peaks near 0.03.
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[:96, :128]
+    centres = [(30, 30), (60, 80), (70, 30), (25, 90)]
+    beads = sum(8.0 * np.exp(-((yy - y) ** 2 + (xx - x) ** 2) / 8.0) for y, x in centres)
+    img = np.clip(10 + 50 * xx / 128 + beads + rng.normal(0, 1.5, beads.shape), 0, 255).astype(np.uint8)
+    r = histdip.restore_detailed(img, iterations=300, seed=0)
+    assert r.primary_layer == "signal"
+    assert 10 < r.gain < 200 and r.record()["target_gain"] == pytest.approx(r.gain)
+    sig = r.layers["signal"]
+    # At the image's own scale the fit sat at zero (its best step was step 10); at unit
+    # peak it finds the beads, and hands them back on the input's scale, not the gain's.
+    assert 3 < np.mean([sig[y, x] for y, x in centres]) < 12
+    assert sig[beads < 0.5].mean() < 0.3
+
+
+def test_recording_and_given_threshold_fits_keep_the_image_scale():
+    img, _ = _hazy_beads()
+    assert histdip.restore_detailed(img, primary="recording", **FAST).gain == 1.0
+    assert histdip.restore_detailed(img, sample="beads", **FAST).gain == 1.0

@@ -112,5 +112,6 @@ def apply_model(model, image):
     amounts = padding_for(prep.planes.shape, c.network, c.physics)
     x = network_input(prep.prior.grey, amounts, kind=c.input, channels=c.input_channels, seed=c.seed,
                       device=str(device), channels_last=c.channels_last)
-    out = predict_image(model.net, x, amounts, tile=c.tile, ensemble=c.ensemble)
+    # The network answers at the gain it was fitted at (records older than the gain: 1).
+    out = predict_image(model.net, x, amounts, tile=c.tile, ensemble=c.ensemble) / model.fit_record.get("target_gain", 1.0)
     return prep.planes.image.from_unit(out, offset=prep.prior.background == "none")

@@ -131,17 +131,18 @@ class HistDip:
             signal = np.maximum(planes.recorded - background, 0.0)
         else:
             signal = prior.signal(planes)
+        gain = 1.0
         if config.method == "threshold":
             out = prior.target(signal)
         else:
-            problem, noise, fit = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal)
-            out = problem.output(fit)
-            snaps = tuple((k, planes.image.from_unit(a, offset=keep_offset)) for k, a in fit.snapshots)
+            problem, noise, fit, gain = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal)
+            out = problem.output(fit) / gain
+            snaps = tuple((k, planes.image.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
         layers = _layers(prep, out, background)
         image = planes.image.from_unit(out, offset=keep_offset)
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
-                      primary=prep.primary, split_prior=prep.split_prior)
+                      primary=prep.primary, split_prior=prep.split_prior, gain=gain)
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -153,32 +154,38 @@ class HistDip:
         """
         start = time.perf_counter()
         prep = self.prepare(image)
-        problem, noise, fit = self._fit(prep, progress=progress)
+        problem, noise, fit, gain = self._fit(prep, progress=progress)
         result = Result(image=None, config=prep.config, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
-                        seconds=time.perf_counter() - start)
+                        seconds=time.perf_counter() - start, gain=gain)
         return result, problem
 
     def _fit(self, prep, *, snapshots=0, progress=False, signal=None):
-        """(problem, noise, fit) of a prepared image: the target, the problem, the fit."""
+        """(problem, noise, fit, gain) of a prepared image: the target, the problem, the
+        fit, and the gain it was fitted at (its outputs are the image's times ``gain``)."""
         c = prep.config
         if signal is None:
             signal = prep.prior.signal(prep.planes)
         target = signal if c.method == "dip" else prep.prior.target(signal)
-        problem, noise = self._problem(prep, signal, target)
+        gain = signal_gain(prep, target)
+        problem, noise = self._problem(prep, signal, target, gain)
         fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress)
-        return problem, noise, fit
+        return problem, noise, fit, gain
 
     @staticmethod
-    def _problem(prep, signal, target):
+    def _problem(prep, signal, target, gain=1.0):
         c, planes = prep.config, prep.planes
         noise = prep.noise
         if noise is None and (c.stopping.rule == "noise-level" or c.noise_model == "poisson-gaussian"):
             # The noise follows the recorded levels, not those above a subtracted background.
             noise = estimate_noise(planes.recorded)
+        recorded, fit_noise = planes.recorded, noise
+        if gain != 1.0:
+            signal, target, recorded = signal * gain, target * gain, recorded * gain
+            fit_noise = None if noise is None else noise.in_units(gain)
         problem = build_problem(
             prep.prior.grey, signal, target, prep.prior.mask,
-            loss_noise=noise if c.noise_model == "poisson-gaussian" else GaussianNoise(), noise=noise,
-            recorded=planes.recorded,
+            loss_noise=fit_noise if c.noise_model == "poisson-gaussian" else GaussianNoise(), noise=fit_noise,
+            recorded=recorded,
             amounts=padding_for(planes.shape, c.network, c.physics),
             fit_mask=c.method == "hist-dip", thresholded=c.method == "hist-dip" and prep.prior.zeroes_recording,
             network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
@@ -187,6 +194,21 @@ class HistDip:
             ensemble=c.ensemble, channels_last=c.channels_last, seed=c.seed, device=c.device,
         )
         return problem, noise
+
+
+def signal_gain(prep, target):
+    """The gain a learned split's signal is fitted at: one over its peak, so that the fit
+    sees it at unit peak (1 for any other fit).
+
+    The background-removed signal of a dim photo peaks at a few hundredths of full scale;
+    a network started and stepped for data on [0, 1] (``lr`` was chosen on such data)
+    moves its output by more than that in one step, and on the dimmest scenes of the
+    sweep it sat at zero or jumped to one instead of fitting (docs/decisions/signal-gain.md).
+    """
+    if prep.split_prior is None or prep.prior is not prep.split_prior:
+        return 1.0
+    peak = float(np.max(target))
+    return 1.0 / peak if 0.0 < peak < 1.0 else 1.0
 
 
 def _layers(prep, out, background=None):

@@ -50,6 +50,9 @@ class Result:
         Which layer is primary and why, where the image decided it (``primary='auto'``).
     split_prior : histdip.prior.Prior or None
         The prior that holds the split learned on the input.
+    gain : float
+        The fit saw its target times this (:func:`histdip.pipeline.signal_gain`); 1
+        for a fit at the image's own scale.
     """
 
     image: np.ndarray | None
@@ -63,6 +66,7 @@ class Result:
     layers: dict | None = None
     primary: object = None
     split_prior: object = None
+    gain: float = 1.0
 
     @property
     def primary_layer(self):
@@ -130,6 +134,7 @@ class Result:
             "iterations": self.iterations,
             "stop_reason": self.stop_reason,
             "best_step": None if fit is None else fit.best_step,
+            "target_gain": float(self.gain),
             "final_loss": fit.loss[-1] if fit is not None and fit.loss else None,
             "seconds": round(self.seconds, 3),
             "histdip": __version__,

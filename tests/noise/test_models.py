@@ -76,3 +76,14 @@ def test_parameters_go_to_json(model):
 def test_the_gaussian_loss_is_the_papers_plain_mse():
     a, b = torch.zeros(1, 1, 4, 4), torch.ones(1, 1, 4, 4)
     assert float(GaussianNoise(0.3).loss(a, b)) == 1.0
+
+
+@pytest.mark.parametrize("model", [GaussianNoise(0.02), PoissonGaussianNoise(0.01, 0.02, 0.1),
+                                   PoissonGaussianNoise((0.01, 0.02), (0.02, 0.01), (0.1, 0.0))])
+def test_in_units_is_the_noise_of_the_scaled_image(model):
+    mean = np.linspace(0.0, 0.8, 9)
+    mean = mean if np.ndim(model.gain if hasattr(model, "gain") else 0) == 0 else np.stack([mean, mean], -1)
+    k = 7.5
+    assert np.allclose(model.in_units(k).variance(k * mean), k * k * model.variance(mean))
+    draws = model.in_units(k).sample(np.full((200, 200) + mean.shape[1:], k * 0.5), np.random.default_rng(0))
+    assert np.var(draws) == pytest.approx(k * k * float(np.mean(model.variance(np.full(mean.shape[1:] or (1,), 0.5)))), rel=0.05)

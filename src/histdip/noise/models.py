@@ -7,6 +7,7 @@ and a stopping rule can take any of them:
 * ``variance_map(plane, window)`` -- that, at each pixel's local mean;
 * ``scaled(factor)`` -- the noise after a linear map that scales white-noise variance
   by ``factor`` (a downsampling forward model);
+* ``in_units(factor)`` -- the same noise on the image multiplied by ``factor``;
 * ``loss(prediction, target, weight)`` -- the data-fit loss on torch tensors: the
   negative log-likelihood up to an affine constant (MSE for Gaussian noise; MSE after
   the variance-stabilising transform for Poisson-Gaussian noise,
@@ -64,6 +65,9 @@ class GaussianNoise:
     def scaled(self, factor):
         return GaussianNoise(_scale(self.sigma, np.sqrt(factor)))
 
+    def in_units(self, factor):
+        return GaussianNoise(_scale(self.sigma, factor))
+
     def loss(self, prediction, target, weight=None):
         return weighted_mse(prediction, target, weight)
 
@@ -110,6 +114,10 @@ class PoissonGaussianNoise:
 
     def scaled(self, factor):
         return PoissonGaussianNoise(_scale(self.gain, factor), _scale(self.sigma, np.sqrt(factor)), self.offset)
+
+    def in_units(self, factor):
+        # k z = (k gain) Poisson(...) + k offset + N(0, (k sigma)^2)
+        return PoissonGaussianNoise(_scale(self.gain, factor), _scale(self.sigma, factor), _scale(self.offset, factor))
 
     def loss(self, prediction, target, weight=None):
         if np.ndim(self.gain) == 0:
