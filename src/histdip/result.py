@@ -140,7 +140,21 @@ class Result:
             "histdip": __version__,
             "torch": str(torch.__version__),
             **self._split_record(),
+            **self._curve_record(),
         }
+
+    def _curve_record(self):
+        # The loss at every step and the stopping rule's signal at every check: what the
+        # report (histdip report RUN.json) draws; 5 significant digits.
+        if self.fit is None:
+            return {}
+        stopping = self.config.stopping
+        return {"curve": {
+            "loss": [_short(v) for v in self.fit.loss],
+            "check": [[int(k), _short(v)] for k, v in self.fit.trace],
+            "check_signal": CHECK_SIGNALS.get(stopping.rule),
+            "check_level": float(stopping.level) if stopping.rule == "noise-level" else None,
+        }}
 
     def _split_record(self):
         if self.layers is None:
@@ -151,6 +165,10 @@ class Result:
             "envelope_scale_px": self.split_prior.background_radius,
             "layers": ["signal", "recording", "background"],
         }
+
+
+#: What the stopping rule's trace holds, by rule (:attr:`histdip.fit.Fit.trace`).
+CHECK_SIGNALS = {"noise-level": "residual / noise variance", "plateau": "relative change of the output"}
 
 
 def split_record(split_prior, primary, primary_layer):
@@ -165,6 +183,10 @@ def split_record(split_prior, primary, primary_layer):
         "background_pedestal_sigma": None if primary is None else _finite(primary.pedestal),
         "split_on_input": split_prior.split.to_dict(),
     }
+
+
+def _short(value):
+    return float(f"{value:.5g}") if np.isfinite(value) else "inf"
 
 
 def _finite(value):

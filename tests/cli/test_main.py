@@ -37,7 +37,7 @@ def test_help_lists_the_commands_and_no_bench(tmp_path):
     proc = _histdip("--help", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     commands = re.findall(r"^    (\w+)", proc.stdout, flags=re.M)
-    assert commands == ["restore", "threshold", "fit", "apply", "score", "simulate"], proc.stdout
+    assert commands == ["restore", "threshold", "fit", "apply", "score", "simulate", "count", "report"], proc.stdout
     assert "bench" not in proc.stdout
 
 

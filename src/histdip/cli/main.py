@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import HistdipError
 
 # Order is the order shown in --help.
-SUBCOMMANDS = ("restore", "threshold", "fit", "apply", "score", "simulate")
+SUBCOMMANDS = ("restore", "threshold", "fit", "apply", "score", "simulate", "count", "report")
 
 
 def build_parser():

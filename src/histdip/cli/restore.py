@@ -10,7 +10,9 @@ For each INPUT it writes, by default into ``./histdip-output/``:
 * with ``--threshold learned``: ``<stem>_histdip_signal.tif``, ``_recording.tif`` and
   ``_background.tif``, the three layers (the output is the primary one of them);
 * with ``--snapshots K``: ``<stem>_histdip_snapshots/<stem>_histdip_iterNNNNN.tif``, the
-  result every K iterations.
+  result every K iterations;
+* with ``--report``: ``<stem>_histdip_report.html``, the interactive report
+  (:mod:`histdip.cli.report`), its iteration slider's snapshots taken by themselves.
 
 All files of one input appear together or not at all; existing files are refused unless
 ``--overwrite``, inputs are never written.
@@ -21,9 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import __version__
+from ..errors import ConfigError
 from ..io import OutputBatch, display_range, read_image, write_image
 from ..plotting import side_by_side
 from . import config_flags, outputs
+from .report import check_report_path, default_report_path, report_html, report_snapshots
 
 SUFFIX = "_histdip"
 
@@ -41,11 +45,19 @@ def register(sub):
     config_flags.add_fit_options(p)
     p.add_argument("--snapshots", type=config_flags.non_negative_int, metavar="K", default=0,
                    help="also save the result every K iterations into <output stem>_snapshots/")
+    p.add_argument("--report", nargs="?", const=True, default=None, metavar="HTML",
+                   help="also write the interactive report, <output stem>_report.html (or HTML): before/after, "
+                   "the fit's slider, the split, the counts, the figures; opens offline")
     p.set_defaults(func=run)
     return p
 
 
 def run(args):
+    if isinstance(args.report, str):
+        check_report_path(args.report)
+        if len(args.inputs) != 1:
+            raise ConfigError(f"--report {args.report} names one page but {len(args.inputs)} inputs were given; "
+                              "give --report alone for one page beside each output")
     config = config_flags.config_from_args(args)
     outs = outputs.output_paths(args.inputs, args, SUFFIX)
     protect = [Path(p) for p in args.inputs]
@@ -61,13 +73,18 @@ def restore_one(path, out, config, args, protect):
 
     extras = outputs.side_paths(out)
     layer_paths = extras["layers"] if learns_split(config) else {}
+    report = None if args.report is None else (
+        Path(args.report) if isinstance(args.report, str) else default_report_path(out))
     planned = [out, extras["json"], *layer_paths.values()] + ([extras["side_by_side"]] if args.side_by_side else [])
-    outputs.preflight(planned, overwrite=args.overwrite, protect=protect)
+    outputs.preflight(planned + ([report] if report else []), overwrite=args.overwrite, protect=protect)
     if args.snapshots:
         outputs.check_snapshot_folder(extras["snapshots"], overwrite=args.overwrite)
     image = read_image(path)
+    # For the report alone, its own bounded snapshots (none written as files).
+    snapshots = args.snapshots or (report_snapshots(config) if report else 0)
     with outputs.about(path):
-        result = restore_detailed(image, config, progress=not args.quiet, snapshots=args.snapshots)
+        result = restore_detailed(image, config, progress=not args.quiet, snapshots=snapshots)
+        page = report_html(result, image, path) if report else None
     outputs.make_folder(out)
     write_kw = dict(
         like_dtype=image.dtype,
@@ -84,12 +101,14 @@ def restore_one(path, out, config, args, protect):
             side_by_side(image, result.image, batch.stage(extras["side_by_side"]),
                          titles=(f"input: {path.name}", f"{result.config.method} ({result.summary(short=True)})"),
                          overwrite=True)
-        for iteration, snap in result.snapshots:
+        if page is not None:
+            batch.stage(report).write_text(page, encoding="utf-8")
+        for iteration, snap in (result.snapshots if args.snapshots else ()):
             name = outputs.snapshot_name(out.stem, iteration)
             write_image(batch.stage(extras["snapshots"] / name), snap, overwrite=True,
                         like_dtype=image.dtype, keep_dtype=args.keep_dtype)
         written = {d.name for d in batch.destinations}
-    if result.snapshots and args.overwrite:
+    if args.snapshots and result.snapshots and args.overwrite:
         _remove_stale_snapshots(extras["snapshots"], out.stem, written)
     if args.overwrite and not layer_paths:
         # Layers of an earlier run with a learned split would sit beside an output they

@@ -1,16 +1,16 @@
 """Fitting: the optimiser loop, its samplers, stopping rules and optimiser.
 
-* :mod:`.loop` -- :func:`fit` -> :class:`Fit`, and the weight average;
+* :mod:`.loop` -- :func:`fit` -> :class:`Fit`, the weight average, :class:`SnapshotPlan`;
 * :mod:`.samplers` -- :class:`WholeImage`, :class:`RandomCrops`;
 * :mod:`.stoppers` -- :class:`NoiseLevelStopper`, :class:`PlateauStopper`,
   :func:`probe_window`;
 * :mod:`.optim` -- :class:`Adam`.
 """
 
-from .loop import Fit, WeightAverage, fit
+from .loop import Fit, SnapshotPlan, WeightAverage, fit
 from .optim import Adam
 from .samplers import RandomCrops, WholeImage
 from .stoppers import NoiseLevelStopper, PlateauStopper, probe_window
 
-__all__ = ["Adam", "Fit", "NoiseLevelStopper", "PlateauStopper", "RandomCrops", "WeightAverage", "WholeImage",
-           "fit", "probe_window"]
+__all__ = ["Adam", "Fit", "NoiseLevelStopper", "PlateauStopper", "RandomCrops", "SnapshotPlan", "WeightAverage",
+           "WholeImage", "fit", "probe_window"]

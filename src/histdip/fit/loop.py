@@ -13,6 +13,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .optim import Adam
@@ -54,6 +55,47 @@ class Fit:
     trace: tuple = ()
     snapshots: tuple = ()
     best_step: int | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotPlan:
+    """Snapshots whose number and size stay bounded however long the fit runs.
+
+    Given as ``snapshot_every`` to :func:`fit` (or as ``snapshots`` to
+    :func:`histdip.restore_detailed`), it keeps the preview every ``every`` steps; when
+    more than ``limit`` are held, every other one is dropped and the interval doubled,
+    so between ``limit / 2`` and ``limit`` snapshots, evenly spaced, cover the whole fit
+    wherever it stops. Each is block-averaged down to at most ``max_side`` pixels a
+    side (None: full size). What the report (:mod:`histdip.report`) takes.
+
+    >>> SnapshotPlan(every=10, limit=20, max_side=1200).every
+    10
+    """
+
+    every: int = 10
+    limit: int = 20
+    max_side: int | None = None
+
+    def shrink(self, frame):
+        """``frame`` block-averaged so that its longer side is at most ``max_side``."""
+        factor = 1 if self.max_side is None else math.ceil(max(frame.shape[:2]) / self.max_side)
+        if factor <= 1:
+            return frame
+        frame = np.asarray(frame)
+        h, w = (frame.shape[0] // factor) * factor, (frame.shape[1] // factor) * factor
+        blocks = frame[:h, :w].reshape(h // factor, factor, w // factor, factor, *frame.shape[2:])
+        return blocks.mean(axis=(1, 3)).astype(frame.dtype)
+
+
+def _plan(snapshot_every):
+    if isinstance(snapshot_every, SnapshotPlan):
+        return snapshot_every
+    return SnapshotPlan(every=int(snapshot_every or 0), limit=0)
+
+
+def _thin(snapshots, every):
+    """Every other snapshot of ``snapshots`` (taken every ``every`` steps), and the new interval."""
+    return [(k, a) for k, a in snapshots if k % (2 * every) == 0], 2 * every
 
 
 class WeightAverage:
@@ -114,8 +156,9 @@ def fit(
     check : callable, optional
         ``check(model, step_output) -> ndarray`` given to the stopper instead of
         ``preview`` (e.g. a small fixed region: far cheaper than the whole image).
-    snapshot_every : int
-        Keep ``preview`` every this many steps (0: none).
+    snapshot_every : int or SnapshotPlan
+        Keep ``preview`` every this many steps (0: none), or as a
+        :class:`SnapshotPlan` says (bounded in number and size).
     progress : bool
         Show a tqdm bar with the loss and the time left.
 
@@ -131,6 +174,8 @@ def fit(
     stop_reason = (f"fixed: ran all {iterations} iterations" if stopper is None
                    else f"cap: reached the {iterations}-iteration limit before the output settled")
     done, losses, snapshots = 0, [], []
+    plan = _plan(snapshot_every)
+    every = plan.every
     bar = None
     best = None  # (step, weights) the stopper rated best, for stoppers that rate
     if progress:
@@ -156,14 +201,18 @@ def fit(
                 break
             losses.append(loss_value)
             model = average.model if average is not None else net
-            want_snapshot = snapshot_every and step % snapshot_every == 0
+            want_snapshot = every and step % every == 0
             want_check = stopper is not None and step % stopper.check_every == 0
+            frame = None
             if want_snapshot and preview is not None:
-                snapshots.append((step, preview(model, out.detach())))
+                frame = preview(model, out.detach())
+                snapshots.append((step, plan.shrink(frame)))
+                if plan.limit and len(snapshots) > plan.limit:
+                    snapshots, every = _thin(snapshots, every)
             probe = check if check is not None else preview
             if want_check and probe is not None:
-                if want_snapshot and check is None:
-                    current = snapshots[-1][1]
+                if frame is not None and check is None:
+                    current = frame
                 else:
                     current = probe(model, out.detach())
                 reason = stopper.update(step, current)

@@ -12,12 +12,18 @@
   :func:`check_output_path`: every output goes to a temporary file renamed into place
   only once complete; an existing file is refused unless ``overwrite=True``, and an
   input listed in ``protect`` is refused even then.
+* :mod:`.run_record` -- :func:`read_run_record`: a run's JSON read back, and
+  :func:`named_file`, the files it names.
+* :mod:`.pixel_size` -- :func:`read_pixel_size`: a TIFF's pixel size in µm (OME,
+  ImageJ or resolution tags), None where the file does not say.
 
 Every public name is importable from ``histdip.io`` itself.
 """
 
 from .atomic import OutputBatch, atomic_output, check_output_path
+from .pixel_size import read_pixel_size
 from .read import MIN_SIDE, READ_EXTENSIONS, read_image
+from .run_record import named_file, read_run_record
 from .write import WRITE_EXTENSIONS, display_range, encode_for_file, write_image
 
 __all__ = [
@@ -29,6 +35,9 @@ __all__ = [
     "check_output_path",
     "display_range",
     "encode_for_file",
+    "named_file",
     "read_image",
+    "read_pixel_size",
+    "read_run_record",
     "write_image",
 ]
