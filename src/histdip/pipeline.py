@@ -197,15 +197,15 @@ class HistDip:
 
 
 def signal_gain(prep, target):
-    """The gain a learned split's signal is fitted at: one over its peak, so that the fit
-    sees it at unit peak (1 for any other fit).
+    """The gain a learned split's signal is fitted at: with ``signal_gain='peak'``, one
+    over its peak, so that the fit sees it at unit peak; 1 for any other fit.
 
     The background-removed signal of a dim photo peaks at a few hundredths of full scale;
     a network started and stepped for data on [0, 1] (``lr`` was chosen on such data)
     moves its output by more than that in one step, and on the dimmest scenes of the
     sweep it sat at zero or jumped to one instead of fitting (docs/decisions/signal-gain.md).
     """
-    if prep.split_prior is None or prep.prior is not prep.split_prior:
+    if prep.config.signal_gain != "peak" or prep.split_prior is None or prep.prior is not prep.split_prior:
         return 1.0
     peak = float(np.max(target))
     return 1.0 / peak if 0.0 < peak < 1.0 else 1.0

@@ -16,7 +16,7 @@ from ..prior.choice import MIN_SNR, MIN_SNR_PHOTO
 
 #: Flags whose value is a :class:`RestoreConfig` field of the same name.
 FIELD_FLAGS = ("sample", "primary", "method", "threshold", "threshold_low", "channel", "background", "background_radius",
-               "iterations", "lr", "seed", "device", "noise_model", "ensemble")
+               "iterations", "lr", "seed", "device", "noise_model", "signal_gain", "ensemble")
 
 
 def _int_at_least(minimum, name):
@@ -118,6 +118,9 @@ def add_fit_options(parser, *, methods=("hist-dip", "dip", "threshold")):
     g.add_argument("--noise-model", choices=("gaussian", "poisson-gaussian"), default=None,
                    help="data-fit loss: gaussian (plain MSE, default) or poisson-gaussian (compared after a "
                    "variance-stabilising transform with the noise estimated from the image)")
+    g.add_argument("--signal-gain", choices=("none", "peak"), default=None,
+                   help="with --threshold learned: peak fits the signal at unit peak and hands it back at its own "
+                   "scale (default none; docs/decisions/signal-gain.md)")
     g.add_argument("--lr", type=positive_float, metavar="X", default=None, help="Adam learning rate")
     g.add_argument("--ensemble", type=int, choices=(1, 2, 4, 8), default=None,
                    help="average the prediction over this many flips/quarter turns of the image (default 1)")

@@ -144,6 +144,8 @@ class RestoreConfig(_Strict):
     ``input_channels``, as the paper; ``noise``: Ulyanov's random code);
     ``noise_model`` is the data-fit loss (``gaussian``: MSE; ``poisson-gaussian``: MSE
     after a variance-stabilising transform with the noise estimated from the image);
+    ``signal_gain='peak'`` fits a learned split's signal at unit peak and hands it back
+    at its own scale (docs/decisions/signal-gain.md; needs ``threshold='learned'``);
     ``patch_size`` (None: the whole image each step) and ``batch_size`` set the crops
     each step fits, ``foreground_crops`` the share of them centred on a foreground
     pixel; ``mask_resampling`` is ``hr`` (mask the photo, then apply the forward model)
@@ -174,6 +176,7 @@ class RestoreConfig(_Strict):
     input: Literal["image", "noise"] = "image"
     input_channels: int = Field(1, ge=1)
     noise_model: Literal["gaussian", "poisson-gaussian"] = "gaussian"
+    signal_gain: Literal["none", "peak"] = "none"
     iterations: int = Field(600, ge=1)
     lr: float = Field(6e-3, gt=0)
     patch_size: Optional[int] = Field(128, ge=32)
@@ -225,6 +228,8 @@ class RestoreConfig(_Strict):
         learned = self.threshold == LEARNED
         if self.primary != "auto" and not learned:
             raise ValueError(f"primary={self.primary} needs threshold='learned' (only a learned split writes layers)")
+        if self.signal_gain != "none" and not learned:
+            raise ValueError(f"signal_gain={self.signal_gain} needs threshold='learned' (it scales a learned split's signal)")
         if learned and self.threshold_low is not None:
             raise ValueError("threshold_low has no meaning with threshold='learned' (the split is soft already)")
         return self
