@@ -8,6 +8,8 @@ Both functions draw on a private :class:`matplotlib.figure.Figure` with the Agg 
 
 from __future__ import annotations
 
+import textwrap
+
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +137,9 @@ def side_by_side(before, after, path, titles=("input", "restored"), *, overwrite
             ax.imshow(panel, cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")
         else:
             ax.imshow(panel, interpolation="antialiased")
-        ax.set_title(title, fontsize=10)
+        # A run's summary is longer than a panel is wide: wrapped, not cut at the edge
+        # (about 12 characters of 10-point text to the inch).
+        ax.set_title(textwrap.fill(title, width=int(12 * fig_w / 2)), fontsize=10)
         ax.set_axis_off()
     fig.tight_layout()
     return _save(fig, path, overwrite, protect)
