@@ -131,3 +131,19 @@ def test_1200_by_900_with_20_snapshots_stays_under_15_mb():
     assert display_size(photo.shape)[:2] == (900, 1200) and len(data.snapshots) == 21
     assert size <= PAGE_LIMIT, size
     print(f"1200 x 900, 20 snapshots: {size / 1e6:.2f} MB")
+
+
+def test_the_counts_panel_shows_how_bright_the_objects_are(small_run):
+    from histdip.report.charts import brightness_chart
+
+    photo, result = small_run
+    assert "How bright the counted objects are" in render_html(build_report(result, photo))
+
+    # Two groups: 5 objects 100 sigma high, 30 at 4-8 sigma; every object is a bar's worth.
+    peaks = np.concatenate([np.full(5, 100.0), np.linspace(4.0, 8.0, 30)])
+    svg = brightness_chart(peaks, 1.0, min_snr=3.0)
+    assert svg.startswith("<svg") and "--min-snr 3" in svg
+    # two groups with no object between 8 and 100 sigma: two runs of bars with a gap
+    lefts = [float(x) for x in re.findall(r"M([0-9.]+) ", svg)]
+    gaps = np.diff(sorted(lefts))
+    assert len(lefts) >= 2 and gaps.max() > 5 * np.median(gaps)

@@ -239,3 +239,32 @@ def histogram_chart(grey, threshold, *, split=None, low=None, grey_label):
                  f'<text class="note threshold" x="{t + 4:.1f}" y="{frame.y1 + 12}">T = {threshold:.4g} '
                  f'({100 * share:.1f} % above)</text>')
     return frame.svg(parts, title=f"Histogram of the grey with T = {threshold:.4g}")
+
+
+def brightness_chart(peaks, noise_sigma, *, min_snr=3.0):
+    """How bright the counted objects are: a histogram of their peaks in noise sigma of
+    the photo, on a log axis, the counter's floor (``min_snr``) marked. Beads of one
+    kind form one group; light the signal keeps round them (flare, haze) forms another,
+    fainter one, which ``histdip count --min-snr`` can leave out.
+
+    Parameters
+    ----------
+    peaks : array_like
+        Each object's peak intensity (:attr:`histdip.counts.Counts.table`).
+    noise_sigma : float
+        The photo's noise in the same units.
+    """
+    z = np.asarray(peaks, np.float64) / max(float(noise_sigma), 1e-12)
+    z = z[np.isfinite(z) & (z > 0)]
+    lo, hi = (min(float(z.min()), min_snr) / 1.2, float(z.max()) * 1.2) if z.size else (1.0, 100.0)
+    edges = np.geomspace(lo, max(hi, lo * 2), 41)
+    counts, _ = np.histogram(z, bins=edges)
+    frame = Frame((np.log10(edges[0]), np.log10(edges[-1])), (0.0, max(float(counts.max(initial=0)) * 1.15, 1.0)))
+    parts = frame.axes("object peak, noise sigma of the photo (log10)", "objects")
+    bars = [f"M{frame.x(np.log10(a)):.1f} {frame.y0}V{frame.y(c):.1f}H{frame.x(np.log10(b)):.1f}V{frame.y0}"
+            for c, a, b in zip(counts, edges[:-1], edges[1:]) if c > 0]
+    parts.append(f'<path class="bars" d="{"".join(bars)}"/>')
+    x = frame.x(np.log10(min_snr))
+    parts.append(f'<line class="threshold" x1="{x:.1f}" x2="{x:.1f}" y1="{frame.y1}" y2="{frame.y0}"/>'
+                 f'<text class="note threshold" x="{x + 4:.1f}" y="{frame.y1 + 12}">--min-snr {min_snr:g}</text>')
+    return frame.svg(parts, title="How bright the counted objects are")

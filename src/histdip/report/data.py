@@ -188,7 +188,11 @@ def _counts_section(counts, notes):
 
     summary = counts.summary()
     rows = [[_cell(row[c]) for c in COLUMNS] for row in counts.rows()]
-    return {"summary": summary, "columns": list(COLUMNS), "rows": rows, "notes": list(notes)}
+    chart = None
+    if counts.count and counts.noise_sigma:
+        chart = charts.brightness_chart(counts.table["peak_intensity"], counts.noise_sigma,
+                                 min_snr=float(summary.get("settings", {}).get("min_snr", 3.0)))
+    return {"summary": summary, "columns": list(COLUMNS), "rows": rows, "notes": list(notes), "chart": chart}
 
 
 def _cell(value):

@@ -110,7 +110,11 @@ def _counts(data):
     rows = table(counts["columns"], counts["rows"], cls="sortable", attrs='id="count-table"')
     return (f'{line}<div class="two"><div>{_frame(data, [base, "outlines"], pick)}{notes}</div>'
             f'<div class="scroll">{rows}</div></div>'
-            '<p class="hint">Click a column to sort, a row to ring the object on the image.</p>')
+            '<p class="hint">Click a column to sort, a row to ring the object on the image.</p>'
+            + (f'<div class="chart">{counts["chart"]}</div><p class="caption">Each counted object\'s peak in noise '
+               'sigma of the photo. Beads of one kind form one group; a second, fainter group is usually light '
+               'the signal layer keeps round them (flare, haze): <code>histdip count --min-snr K</code> raises '
+               'the counter\'s floor to K.</p>' if counts.get("chart") else ""))
 
 
 def _flatten(mapping, prefix=""):
