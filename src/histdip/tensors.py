@@ -1,5 +1,6 @@
-"""Between arrays and the network: mirror padding to the network's multiple, and
-conversion between (H, W[, C]) arrays and (1, C, H, W) tensors."""
+"""Between arrays and the network: mirror padding to the network's multiple, block
+means (binning) of the first two axes, and conversion between (H, W[, C]) arrays and
+(1, C, H, W) tensors."""
 
 from __future__ import annotations
 
@@ -27,6 +28,19 @@ def unpad(array, amounts):
     t, b, l, r = amounts
     h, w = array.shape[:2]
     return array[t : h - b, l : w - r]
+
+
+def block_mean(array, factor):
+    """The means of ``factor`` x ``factor`` blocks over the first two axes (binning); the
+    rows and columns beyond the last whole block are dropped. Any further axes (colour
+    channels) are kept.
+
+    >>> block_mean(np.arange(16.0).reshape(4, 4), 2).tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+    a = np.asarray(array)
+    h, w = (a.shape[0] // factor) * factor, (a.shape[1] // factor) * factor
+    return a[:h, :w].reshape(h // factor, factor, w // factor, factor, *a.shape[2:]).mean(axis=(1, 3))
 
 
 def to_tensor(array, device):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..tensors import block_mean
 from .optim import Adam
 
 
@@ -82,9 +83,7 @@ class SnapshotPlan:
         if factor <= 1:
             return frame
         frame = np.asarray(frame)
-        h, w = (frame.shape[0] // factor) * factor, (frame.shape[1] // factor) * factor
-        blocks = frame[:h, :w].reshape(h // factor, factor, w // factor, factor, *frame.shape[2:])
-        return blocks.mean(axis=(1, 3)).astype(frame.dtype)
+        return block_mean(frame, factor).astype(frame.dtype)
 
 
 def _plan(snapshot_every):

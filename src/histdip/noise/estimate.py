@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ..tensors import block_mean
+
 # Immerkaer (1996) noise filter: zero response to planar (and quadratic-saddle) signal;
 # divided by 6 its squared taps sum to 1, so white noise keeps its variance.
 _RESIDUAL_KERNEL = np.array([[1.0, -2.0, 1.0], [-2.0, 4.0, -2.0], [1.0, -2.0, 1.0]]) / 6.0
@@ -110,11 +112,6 @@ def _weighted_line(xs, vs, ns, rounds=3):
     return float(slope), float(icpt)
 
 
-def _bin2(z):
-    h, w = (z.shape[0] // 2) * 2, (z.shape[1] // 2) * 2
-    return z[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-
-
 def estimate_noise(plane):
     """The noise of ``plane`` as a :class:`~histdip.noise.PoissonGaussianNoise`, from the
     image alone: histdip's one noise estimate.
@@ -146,7 +143,7 @@ def estimate_noise(plane):
         return PoissonGaussianNoise(tuple(p.gain for p in parts), tuple(p.sigma for p in parts),
                                     tuple(p.offset for p in parts))
     if min(z.shape) >= 16:
-        e = estimate_poisson_gaussian(_bin2(z), clip_levels=())
+        e = estimate_poisson_gaussian(block_mean(z, 2), clip_levels=())
         # The binned image's noise variance is a quarter of the pixels' (white noise):
         # gain and variance scale by 4, sigma by 2; the offset is a level and stays.
         return PoissonGaussianNoise(4.0 * e["gain"], 2.0 * e["sigma"], e["offset"])

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..errors import ConfigError, InputError
+from ..tensors import block_mean
 
 #: Noise standard deviations an image may rise above the envelope and still count as
 #: background; 2 keeps the clipped mean of Gaussian noise within 0.01 sigma of its mean.
@@ -32,7 +33,7 @@ def _block_means(img, f):
     h, w = img.shape
     ph, pw = (-h) % f, (-w) % f
     padded = np.pad(img, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
-    return padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).mean(axis=(1, 3))
+    return block_mean(padded, f)
 
 
 def _upsample(small, f, shape):
