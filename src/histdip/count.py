@@ -54,7 +54,7 @@ from .counts import COLUMNS, Counts, overlay
 from .detect import detect_beads
 
 __all__ = ["COLUMNS", "Counts", "count_objects", "count_result", "overlay", "saturated_mask",
-           "signal_noise_sigma"]
+           "signal_noise_sigma", "signal_plane"]
 
 #: LoG scales per octave of radius (:func:`histdip.detect.detect_beads`' ``num_sigma``).
 _SCALES_PER_OCTAVE = 3
@@ -325,7 +325,7 @@ def signal_noise_sigma(*, noise=None, background=None, plane=None, scale=1.0):
     if plane is not None:
         from .noise import noise_sigma
 
-        return float(noise_sigma(_grey(plane))) * scale
+        return float(noise_sigma(signal_plane(plane))) * scale
     return None
 
 
@@ -353,8 +353,8 @@ def count_result(result, photo, *, pixel_size=None, **options):
 
     planes = read_planes(photo, channel=result.config.channel)
     layers = result.layers
-    signal = _grey(layers["signal"] if layers is not None else result.image)
-    background = None if layers is None else _grey(layers["background"])
+    signal = signal_plane(layers["signal"] if layers is not None else result.image)
+    background = None if layers is None else signal_plane(layers["background"])
     noise = None if result.noise is None else result.noise.to_dict()
     sigma = signal_noise_sigma(noise=noise, background=background, plane=planes.recorded,
                                scale=planes.image.hi - planes.image.lo)
@@ -362,6 +362,7 @@ def count_result(result, photo, *, pixel_size=None, **options):
     return count_objects(signal, noise_sigma=sigma, pixel_size=pixel_size, **options)
 
 
-def _grey(image):
+def signal_plane(image):
+    """The grey plane that is counted: ``image`` itself, or the mean of its channels."""
     a = np.asarray(image, np.float64)
     return a if a.ndim == 2 else a.mean(axis=-1)

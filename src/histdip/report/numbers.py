@@ -140,7 +140,7 @@ def counts_of_result(result, photo, *, pixel_size=None):
 def counts_of_run(json_path, *, pixel_size=None):
     """The objects of a saved run as ``histdip count RUN.json`` counts them, and notes."""
     try:
-        from ..cli.count import count_output, histdip_output
+        from ..count_files import count_output, histdip_output
     except ImportError:
         return None, ["counting not available (histdip.count is not installed)"]
     counts, notes, _ = count_output(json_path, histdip_output(json_path), pixel_size=pixel_size)
