@@ -88,3 +88,29 @@ def test_a_model_refuses_an_image_with_other_channels():
     with pytest.raises(InputError, match="1-channel"):
         histdip.apply_model(model.__class__(model.net, model.config.replace(channel="rgb"), 1, {}),
                             np.stack([beads()] * 3, -1))
+
+
+def test_a_warm_start_fits_from_the_models_weights_and_says_so():
+    first = histdip.restore_detailed(beads(), threshold=70, **FEW)
+    model = histdip.FittedModel.from_result(first, source="first.png")
+    # Zero steps: the warm-started output is the model's own prediction on the new image.
+    other = beads(seed=7)
+    warm = histdip.restore_detailed(other, threshold=70, warm_start=model, iterations=1, stopping={"rule": "fixed"},
+                                    lr=1e-12)
+    np.testing.assert_allclose(warm.image, histdip.apply_model(model, other), atol=1e-3)
+    cold = histdip.restore_detailed(other, threshold=70, iterations=1, stopping={"rule": "fixed"}, lr=1e-12)
+    assert np.abs(cold.image - warm.image).max() > 1.0
+    assert warm.record()["warm_start"] == {"source": "first.png", "iterations": 6}
+    assert cold.record()["warm_start"] is None
+
+
+def test_a_warm_start_from_another_network_is_refused():
+    model = histdip.FittedModel.from_result(histdip.restore_detailed(beads(), threshold=70, **FEW))
+    with pytest.raises(ConfigError, match="another network"):
+        histdip.restore_detailed(beads(seed=3), threshold=70, warm_start=model, network={"channels_down": [8, 8], "channels_up": [8, 8], "channels_skip": [4, 4]},
+                                    **FEW)
+
+
+def test_a_saved_model_keeps_its_source(tmp_path):
+    model = histdip.FittedModel.from_result(histdip.restore_detailed(beads(), threshold=70, **FEW), source="a.png")
+    assert histdip.FittedModel.load(model.save(tmp_path / "m.pt")).source == "a.png"

@@ -2,7 +2,9 @@
 
 :func:`fit_model` fits as :func:`histdip.restore` does and keeps the network;
 :func:`apply_model` runs it feed-forward (eval mode: BatchNorm running statistics) on
-new images, with no further fitting. :class:`FittedModel` saves and loads it.
+new images, with no further fitting. :class:`FittedModel` saves and loads it, and is
+also a warm start: ``HistDip.restore(image, warm_start=model)`` fits from its weights
+(a series of photos from one device, the planes of a stack).
 """
 
 from __future__ import annotations
@@ -30,6 +32,37 @@ class FittedModel:
     config: RestoreConfig
     out_channels: int
     fit_record: dict
+    #: The image the network was fitted on, in words (a file name), where known.
+    source: str | None = None
+
+    @classmethod
+    def from_result(cls, result, *, source=None):
+        """The network a :class:`~histdip.result.Result` predicted with, as a model."""
+        if result.fit is None:
+            raise ConfigError("method 'threshold' fits no network; there is no model to keep")
+        net = result.fit.model if result.config.output == "eval" else result.fit.net
+        return cls(net, result.config, net.out_channels, result.record(), source)
+
+    def describe(self):
+        """What a run record says of a fit started from this model."""
+        return {"source": self.source, "iterations": self.fit_record.get("iterations")}
+
+    def start(self, net, config):
+        """Copy this model's weights into ``net``, a fresh network built for ``config``.
+
+        Raises
+        ------
+        ConfigError
+            When the two networks differ (another architecture, input or colour).
+        """
+        mine = self.config
+        same = (mine.network == config.network and mine.input_channels == config.input_channels
+                and self.out_channels == net.out_channels)
+        if not same:
+            raise ConfigError(f"the warm start{f' from {self.source}' if self.source else ''} was fitted with "
+                              "another network, input or number of colour channels; a series must share them")
+        state = {k: v.to(next(net.parameters()).device) for k, v in self.net.state_dict().items()}
+        net.load_state_dict(state)
 
     def save(self, path):
         """Write weights, config and fit record to a ``.pt`` file."""
@@ -41,6 +74,7 @@ class FittedModel:
                 "out_channels": self.out_channels,
                 "fit_record": self.fit_record,
                 "state_dict": self.net.state_dict(),
+                "source": self.source,
             },
             path,
         )
@@ -72,7 +106,7 @@ class FittedModel:
         net = build_network(config.input_channels, data["out_channels"], config.network, device=config.device,
                             channels_last=config.channels_last)
         net.load_state_dict(data["state_dict"])
-        return cls(net, config, data["out_channels"], data["fit_record"])
+        return cls(net, config, data["out_channels"], data["fit_record"], data.get("source"))
 
 
 def fit_model(image, config=None, *, progress=False, **overrides):

@@ -111,10 +111,13 @@ class HistDip:
         return Prepared(planes.without_luma(), config, prior, None, noise if planes.is_grey else None,
                         split_prior, primary)
 
-    def restore(self, image, *, progress=False, snapshots=0):
+    def restore(self, image, *, progress=False, snapshots=0, warm_start=None):
         """Restore ``image``; a :class:`~histdip.result.Result`.
 
         ``snapshots`` keeps the output every this many steps; ``progress`` shows a bar.
+        ``warm_start``, a :class:`~histdip.FittedModel` (fitted on another photo of the
+        same series or the previous plane of a stack), starts the fit from its weights
+        instead of the seed's; the fit stops by the same rule.
         """
         start = time.perf_counter()
         prep = self.prepare(image)
@@ -135,14 +138,16 @@ class HistDip:
         if config.method == "threshold":
             out = prior.target(signal)
         else:
-            problem, noise, fit, gain = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal)
+            problem, noise, fit, gain = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal,
+                                                  warm_start=warm_start)
             out = problem.output(fit) / gain
             snaps = tuple((k, planes.image.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
         layers = _layers(prep, out, background)
         image = planes.image.from_unit(out, offset=keep_offset)
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
-                      primary=prep.primary, split_prior=prep.split_prior, gain=gain)
+                      primary=prep.primary, split_prior=prep.split_prior, gain=gain,
+                      warm_start=None if fit is None or warm_start is None else warm_start.describe())
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -159,7 +164,7 @@ class HistDip:
                         seconds=time.perf_counter() - start, gain=gain)
         return result, problem
 
-    def _fit(self, prep, *, snapshots=0, progress=False, signal=None):
+    def _fit(self, prep, *, snapshots=0, progress=False, signal=None, warm_start=None):
         """(problem, noise, fit, gain) of a prepared image: the target, the problem, the
         fit, and the gain it was fitted at (its outputs are the image's times ``gain``)."""
         c = prep.config
@@ -168,6 +173,8 @@ class HistDip:
         target = signal if c.method == "dip" else prep.prior.target(signal)
         gain = signal_gain(prep, target)
         problem, noise = self._problem(prep, signal, target, gain)
+        if warm_start is not None:
+            warm_start.start(problem.net, c)
         fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress)
         return problem, noise, fit, gain
 
@@ -235,9 +242,11 @@ def _prior(planes, c, *, noise=None):
                            min_size=c.mask_min_size, grow=c.mask_grow, noise=noise)
 
 
-def restore_detailed(image, config=None, *, progress=False, snapshots=0, **overrides):
-    """Like :func:`restore`, returning the :class:`~histdip.result.Result` with the run's details."""
-    return HistDip(config, **overrides).restore(image, progress=progress, snapshots=snapshots)
+def restore_detailed(image, config=None, *, progress=False, snapshots=0, warm_start=None, **overrides):
+    """Like :func:`restore`, returning the :class:`~histdip.result.Result` with the run's
+    details; ``warm_start`` (a :class:`~histdip.FittedModel`) fits from its weights."""
+    return HistDip(config, **overrides).restore(image, progress=progress, snapshots=snapshots,
+                                                warm_start=warm_start)
 
 
 def restore(image, config=None, *, progress=False, **overrides):

@@ -53,6 +53,9 @@ class Result:
     gain : float
         The fit saw its target times this (:func:`histdip.pipeline.signal_gain`); 1
         for a fit at the image's own scale.
+    warm_start : dict or None
+        Where the fit started, when not from the seed: the photo the starting network
+        was fitted on and its steps (:meth:`histdip.FittedModel.describe`).
     """
 
     image: np.ndarray | None
@@ -67,6 +70,7 @@ class Result:
     primary: object = None
     split_prior: object = None
     gain: float = 1.0
+    warm_start: dict | None = None
 
     @property
     def primary_layer(self):
@@ -135,6 +139,7 @@ class Result:
             "stop_reason": self.stop_reason,
             "best_step": None if fit is None else fit.best_step,
             "target_gain": float(self.gain),
+            "warm_start": self.warm_start,
             "final_loss": fit.loss[-1] if fit is not None and fit.loss else None,
             "seconds": round(self.seconds, 3),
             "histdip": __version__,

@@ -26,7 +26,7 @@ from .. import __version__
 from ..errors import ConfigError
 from ..io import OutputBatch, display_range, read_image, write_image
 from ..plotting import side_by_side
-from . import config_flags, outputs
+from . import batch, config_flags, outputs
 from .report import check_report_path, default_report_path, report_html, report_snapshots
 
 SUFFIX = "_histdip"
@@ -48,11 +48,14 @@ def register(sub):
     p.add_argument("--report", nargs="?", const=True, default=None, metavar="HTML",
                    help="also write the interactive report, <output stem>_report.html (or HTML): before/after, "
                    "the fit's slider, the split, the counts, the figures; opens offline")
+    batch.add_batch_options(p)
     p.set_defaults(func=run)
     return p
 
 
 def run(args):
+    if batch.wants_batch(args):
+        return batch.run(args)
     if isinstance(args.report, str):
         check_report_path(args.report)
         if len(args.inputs) != 1:
