@@ -197,7 +197,7 @@ BAD_INPUTS = {
     "1x1 png": (make_1x1, "1x1"),
     "too thin": (make_thin, f"at least {MIN_SIDE}x{MIN_SIDE}"),
     "0 pixels": (make_zero_pixels, "no pixels"),
-    "z-stack": (make_stack, "stacks are not yet supported"),
-    "4-D stack": (make_4d, "stacks are not yet supported"),
+    "z-stack": (make_stack, "axes are not named"),
+    "4-D stack": (make_4d, "axes are not named"),
     "unsupported extension": (make_unsupported, "unsupported file type .gif"),
 }

@@ -23,6 +23,7 @@ from .errors import ConfigError, HistdipError, InputError, NoSignalError  # noqa
 from .pipeline import HistDip, restore, restore_detailed  # noqa: E402
 from .result import Result  # noqa: E402
 from .fitted_model import FittedModel, apply_model, fit_model  # noqa: E402
+from .stack import StackResult, restore_stack  # noqa: E402
 
 __all__ = [
     "ConfigError",
@@ -33,9 +34,11 @@ __all__ = [
     "NoSignalError",
     "RestoreConfig",
     "Result",
+    "StackResult",
     "__version__",
     "apply_model",
     "fit_model",
     "restore",
     "restore_detailed",
+    "restore_stack",
 ]

@@ -14,6 +14,15 @@ For each INPUT it writes, by default into ``./histdip-output/``:
 * with ``--report``: ``<stem>_histdip_report.html``, the interactive report
   (:mod:`histdip.cli.report`), its iteration slider's snapshots taken by themselves.
 
+A stack (an OME-TIFF or ImageJ TIFF with a T, Z or C axis) is restored plane by plane
+(:func:`histdip.stack.restore_stack`) into ``<stem>_histdip.ome.tif`` (``.tif`` for
+ImageJ and other TIFFs) with the input's axes and metadata, its layers the same way, and
+``<stem>_histdip.json``: the config and one run record per plane (docs/microscopy.md).
+
+A folder or a glob pattern among the INPUTs (or ``--scheduler``, ``--workers``,
+``--series``) makes a batch on Dask that skips what is done and survives being killed:
+:mod:`histdip.cli.batch` (docs/batch.md).
+
 All files of one input appear together or not at all; existing files are refused unless
 ``--overwrite``, inputs are never written.
 """
@@ -24,9 +33,12 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ConfigError
-from ..io import OutputBatch, display_range, read_image, write_image
+from ..io import (OutputBatch, display_range, probe_microscopy, read_image, read_microscopy, write_image,
+                  write_microscopy)
 from ..plotting import side_by_side
-from . import batch, config_flags, outputs
+from . import config_flags, outputs
+from .batch import add_batch_options, wants_batch
+from .batch import run as run_batch
 from .report import check_report_path, default_report_path, report_html, report_snapshots
 
 SUFFIX = "_histdip"
@@ -48,14 +60,14 @@ def register(sub):
     p.add_argument("--report", nargs="?", const=True, default=None, metavar="HTML",
                    help="also write the interactive report, <output stem>_report.html (or HTML): before/after, "
                    "the fit's slider, the split, the counts, the figures; opens offline")
-    batch.add_batch_options(p)
+    add_batch_options(p)
     p.set_defaults(func=run)
     return p
 
 
 def run(args):
-    if batch.wants_batch(args):
-        return batch.run(args)
+    if wants_batch(args):
+        return run_batch(args)
     if isinstance(args.report, str):
         check_report_path(args.report)
         if len(args.inputs) != 1:
@@ -74,6 +86,9 @@ def run(args):
 def restore_one(path, out, config, args, protect):
     from ..pipeline import learns_split, restore_detailed
 
+    meta = probe_microscopy(path)
+    if meta is not None and meta.is_stack:
+        return restore_stack_file(path, out, meta, config, args, protect)
     extras = outputs.side_paths(out)
     layer_paths = extras["layers"] if learns_split(config) else {}
     report = None if args.report is None else (
@@ -86,7 +101,8 @@ def restore_one(path, out, config, args, protect):
     # For the report alone, its own bounded snapshots (none written as files).
     snapshots = args.snapshots or (report_snapshots(config) if report else 0)
     with outputs.about(path):
-        result = restore_detailed(image, config, progress=not args.quiet, snapshots=snapshots)
+        result = restore_detailed(image, config, progress=not args.quiet, snapshots=snapshots,
+                                  warm_start=getattr(args, "warm_start", None))
         page = report_html(result, image, path) if report else None
     outputs.make_folder(out)
     write_kw = dict(
@@ -98,7 +114,8 @@ def restore_one(path, out, config, args, protect):
         write_image(batch.stage(out), result.image, overwrite=True, **write_kw)
         for name, layer_path in layer_paths.items():
             write_image(batch.stage(layer_path), result.layers[name], overwrite=True, **write_kw)
-        extra = {"run": result.record(), "input": str(path), "output": str(out), "histdip_version": __version__}
+        extra = {"run": result.record(), "input": str(path), "output": str(out), "histdip_version": __version__,
+                 **(getattr(args, "record_extra", None) or {})}
         result.config.save(batch.stage(extras["json"]), extra=extra)
         if args.side_by_side:
             side_by_side(image, result.image, batch.stage(extras["side_by_side"]),
@@ -119,6 +136,60 @@ def restore_one(path, out, config, args, protect):
         for stale in extras["layers"].values():
             stale.unlink(missing_ok=True)
     outputs.say(args, f"{path} -> {out}  ({result.summary()}, {result.seconds:.1f} s)")
+    return result
+
+
+def restore_stack_file(path, out, meta, config, args, protect):
+    """``histdip restore`` of a stack: the restored stack with the input's axes and
+    metadata, its layers with a learned split, and the JSON with one record per plane."""
+    from ..layers import LAYER_NAMES
+    from ..pipeline import learns_split
+    from ..stack import restore_stack
+
+    for flag, given in (("--side-by-side", args.side_by_side), ("--report", args.report is not None),
+                        ("--snapshots", bool(args.snapshots))):
+        if given:
+            raise ConfigError(f"{path}: {flag} is not available for a stack ({meta.axes}); restore without it")
+    if args.output is None:
+        out = out.with_name(f"{_tiff_base(path)}{SUFFIX}{'.ome.tif' if meta.kind == 'ome' else '.tif'}")
+    elif out.suffix.lower() not in (".tif", ".tiff"):
+        raise ConfigError(f"{out}: a stack is written as TIFF; give -o with .tif (or .ome.tif)")
+    base, ext = _tiff_base(out), out.name[len(_tiff_base(out)):]
+    json_path = out.with_name(f"{base}.json")
+    layer_paths = {name: out.with_name(f"{base}_{name}{ext}") for name in LAYER_NAMES}
+    wanted = layer_paths if learns_split(config) else {}
+    outputs.preflight([out, json_path, *wanted.values()], overwrite=args.overwrite, protect=protect)
+    array, meta = read_microscopy(path)
+    with outputs.about(path):
+        result = restore_stack(array, meta.axes, config, progress=not args.quiet)
+    out_meta = meta.replace(axes=result.axes, shape=result.image.shape)
+    write_kw = dict(like_dtype=array.dtype, keep_dtype=args.keep_dtype, overwrite=True)
+    outputs.make_folder(out)
+    with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
+        write_microscopy(batch.stage(out), result.image, out_meta, **write_kw)
+        for name, layer in (result.layers or {}).items():
+            write_microscopy(batch.stage(layer_paths[name]), layer, out_meta, **write_kw)
+        stack = {"axes": result.axes, "shape": list(result.image.shape), "kind": meta.kind,
+                 "pixel_size_um": meta.pixel_size, "channel_names": meta.channel_names,
+                 "frame_interval_s": meta.frame_interval, "summary": result.summary(),
+                 "seconds": round(result.seconds, 3), "layers": sorted(result.layers or {})}
+        extra = {"stack": stack, "planes": list(result.records), "input": str(path), "output": str(out),
+                 "histdip_version": __version__, **(getattr(args, "record_extra", None) or {})}
+        result.config.save(batch.stage(json_path), extra=extra)
+    if args.overwrite and result.layers is None:
+        for stale in layer_paths.values():  # layers of an earlier run beside an output they are not of
+            stale.unlink(missing_ok=True)
+    outputs.say(args, f"{path} -> {out}  ({result.summary()}, {result.seconds:.1f} s)")
+    return result
+
+
+def _tiff_base(path):
+    """A TIFF's name without ``.tif``, ``.tiff`` or ``.ome.tif(f)``."""
+    name = Path(path).name
+    for ext in (".ome.tiff", ".ome.tif", ".tiff", ".tif"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return Path(path).stem
 
 
 def _remove_stale_snapshots(folder, stem, keep):

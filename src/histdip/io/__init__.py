@@ -16,11 +16,15 @@
   :func:`named_file`, the files it names.
 * :mod:`.pixel_size` -- :func:`read_pixel_size`: a TIFF's pixel size in µm (OME,
   ImageJ or resolution tags), None where the file does not say.
+* :mod:`.microscopy` -- :func:`read_microscopy`, :func:`probe_microscopy` and
+  :func:`write_microscopy`: OME-TIFF, ImageJ and shaped TIFFs, stacks included, with
+  their axes, pixel sizes and channel names (:class:`MicroscopyMeta`).
 
 Every public name is importable from ``histdip.io`` itself.
 """
 
 from .atomic import OutputBatch, atomic_output, check_output_path
+from .microscopy import MicroscopyMeta, probe_microscopy, read_microscopy, write_microscopy
 from .pixel_size import read_pixel_size
 from .read import MIN_SIDE, READ_EXTENSIONS, read_image
 from .run_record import named_file, read_run_record
@@ -30,14 +34,18 @@ __all__ = [
     "MIN_SIDE",
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
+    "MicroscopyMeta",
     "OutputBatch",
     "atomic_output",
     "check_output_path",
     "display_range",
     "encode_for_file",
     "named_file",
+    "probe_microscopy",
     "read_image",
+    "read_microscopy",
     "read_pixel_size",
     "read_run_record",
     "write_image",
+    "write_microscopy",
 ]

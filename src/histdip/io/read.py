@@ -24,8 +24,9 @@ line: a missing path, a folder, an empty file, a text or otherwise unrecognised 
 truncated or corrupt PNG/JPEG/BMP/TIFF, an unsupported extension, an image with no
 pixels or smaller than :data:`MIN_SIDE` x :data:`MIN_SIDE` pixels, float data with NaN
 or Inf, and stacks: a 3-D array with more than four planes (z-stacks, time series) or
-any array with more than three non-singleton axes. Stacks are not yet supported; save
-the frame you want as its own file.
+any array with more than three non-singleton axes. Stacks whose axes are named (OME-TIFF,
+ImageJ hyperstacks) are read by :func:`histdip.io.read_microscopy` and restored plane by
+plane (:func:`histdip.restore_stack`); this reader takes one image.
 """
 
 from __future__ import annotations
@@ -157,8 +158,8 @@ def _normalise(path, array, kind):
         array = array[..., 0]
     if array.ndim > 3:
         raise InputError(
-            f"{path}: is a {array.ndim}-D stack of shape {array.shape}; stacks are not yet supported "
-            "(save one 2-D frame per file)"
+            f"{path}: is a {array.ndim}-D stack of shape {array.shape} whose axes are not named; save it as "
+            "OME-TIFF or an ImageJ hyperstack (histdip restores those plane by plane), or one 2-D frame per file"
         )
     if array.ndim == 3:
         if array.shape[-1] > 4:
@@ -167,7 +168,8 @@ def _normalise(path, array, kind):
             else:
                 raise InputError(
                     f"{path}: is a stack of {array.shape[0]} frames of {array.shape[1]}x{array.shape[2]}; "
-                    "stacks are not yet supported (save one 2-D frame per file)"
+                    "its axes are not named: save it as OME-TIFF or an ImageJ hyperstack (histdip restores those "
+                    "plane by plane), or one 2-D frame per file"
                 )
         channels = array.shape[-1]
         if channels == 4:
