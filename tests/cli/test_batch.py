@@ -179,3 +179,22 @@ def test_ctrl_c_stops_cleanly_and_says_what_finished(tmp_path):
     rerun = subprocess.run(_command(tmp_path), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert len(_finished(out)) == 5
+
+
+def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path, capsys):
+    import numpy as np
+    import tifffile
+
+    photos(tmp_path / "in", n=1)
+    stack = np.stack([beads(seed=s) for s in (5, 6)])
+    tifffile.imwrite(tmp_path / "in" / "cells.ome.tif", stack, ome=True, metadata={"axes": "TYX"})
+    out = tmp_path / "out"
+    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
+    assert rc == 0 and "2 restored" in stdout
+    assert read_image(out / "p0_histdip.tif").shape == (48, 64)
+    record = json.loads((out / "cells_histdip.json").read_text())
+    assert len(record["planes"]) == 2 and record["batch"]["fingerprint"]
+    assert tifffile.imread(out / "cells_histdip.ome.tif").shape == (2, 48, 64)
+    assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"
+    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
+    assert rc == 0 and "2 skipped" in stdout

@@ -169,20 +169,28 @@ def _series_index(series, files):
 
 
 def _job(index, path, out, config, args):
-    return {"index": index, "path": Path(path), "out": Path(out), "config": config, "args": args,
+    from ..io import probe_microscopy
+    from .restore import stack_output, stack_record_path
+
+    record = outputs.side_paths(out)["json"]
+    meta = probe_microscopy(path)
+    if meta is not None and meta.is_stack:  # written as restore writes a stack
+        out = stack_output(path, Path(out).parent, meta)
+        record = stack_record_path(out)
+    return {"index": index, "path": Path(path), "out": Path(out), "record": record, "config": config, "args": args,
             "digest": input_digest(path), "warm": None, "model_out": None, "series": None}
 
 
 def _plan(job, ledger, args):
     """The job's fingerprint and state; the args its worker runs with."""
     extras = outputs.side_paths(job["out"])
-    files = [job["out"], extras["json"], extras["side_by_side"], *extras["layers"].values()]
+    files = [job["out"], job["record"], extras["side_by_side"], *extras["layers"].values()]
     if job["model_out"] is not None:
         files.append(job["model_out"])
     warm = None if job["warm"] is None else job["warm"]["fingerprint"]
     job["fingerprint"] = fingerprint(job["config"], job["digest"], warm_start=warm,
                                      extra={"series": job["series"]})
-    state = ledger.state(job["out"], extras["json"], files, job["fingerprint"])
+    state = ledger.state(job["out"], job["record"], files, job["fingerprint"])
     if state == DONE and job["model_out"] is not None and not job["model_out"].exists():
         state = UNFINISHED  # the series photo's network is part of its outputs
     job["state"] = state
@@ -199,7 +207,7 @@ def _set_series(jobs, reference, config, args):
     """Every other job starts from the series photo's network (and, with
     ``--same-split``, its T and background radius)."""
     ref = jobs[reference]
-    record = read_run_record(outputs.side_paths(ref["out"])["json"])["run"]
+    record = read_run_record(ref["record"])["run"]
     warm = warm_config(config, steps=args.series_steps)
     if args.same_split:
         warm = warm.replace(threshold=float(record["threshold"]), background_radius=record["background_radius"]
@@ -260,6 +268,8 @@ def restore_job(job):
         try:
             result = restore_one(job["path"], out, job["config"], args, [job["path"]])
             if job["model_out"] is not None:
+                if not hasattr(result, "fit"):
+                    raise ConfigError(f"{job['path']}: a stack cannot be the series photo; name a photo with --series")
                 model = FittedModel.from_result(result, source=job["path"].name)
                 with atomic_output(job["model_out"], overwrite=True) as tmp:
                     model.save(tmp)
@@ -272,14 +282,18 @@ def restore_job(job):
     except Exception as err:  # a bug must not stop the batch; its type and message are kept
         return _row(job, "failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:300],
                     seconds=time.perf_counter() - start)
+    seconds = round(time.perf_counter() - start, 2)
+    if hasattr(result, "records"):  # a stack: one record per plane, each with its own T
+        steps = sum(r.get("iterations") or 0 for r in result.records)
+        return _row(job, "restored", iterations=steps, seconds=seconds, layer=result.config.primary)
     record = result.record()
-    return _row(job, "restored", threshold=record["threshold"], iterations=record["iterations"],
-                seconds=round(time.perf_counter() - start, 2), layer=result.primary_layer)
+    return _row(job, "restored", threshold=record["threshold"], iterations=record["iterations"], seconds=seconds,
+                layer=result.primary_layer)
 
 
 def _skipped(job):
     try:
-        record = read_run_record(outputs.side_paths(job["out"])["json"])
+        record = read_run_record(job["record"])
     except HistdipError:
         record = {}
     run = record.get("run", {})

@@ -139,6 +139,17 @@ def restore_one(path, out, config, args, protect):
     return result
 
 
+def stack_output(path, folder, meta):
+    """Where the restored stack of ``path`` goes in ``folder``: ``<stem>_histdip.ome.tif``
+    for an OME-TIFF, ``<stem>_histdip.tif`` for any other."""
+    return Path(folder) / f"{_tiff_base(path)}{SUFFIX}{'.ome.tif' if meta.kind == 'ome' else '.tif'}"
+
+
+def stack_record_path(out):
+    """The JSON beside a restored stack ``out`` (``x_histdip.ome.tif`` -> ``x_histdip.json``)."""
+    return Path(out).with_name(f"{_tiff_base(out)}.json")
+
+
 def restore_stack_file(path, out, meta, config, args, protect):
     """``histdip restore`` of a stack: the restored stack with the input's axes and
     metadata, its layers with a learned split, and the JSON with one record per plane."""
@@ -151,11 +162,11 @@ def restore_stack_file(path, out, meta, config, args, protect):
         if given:
             raise ConfigError(f"{path}: {flag} is not available for a stack ({meta.axes}); restore without it")
     if args.output is None:
-        out = out.with_name(f"{_tiff_base(path)}{SUFFIX}{'.ome.tif' if meta.kind == 'ome' else '.tif'}")
+        out = stack_output(path, out.parent, meta)
     elif out.suffix.lower() not in (".tif", ".tiff"):
         raise ConfigError(f"{out}: a stack is written as TIFF; give -o with .tif (or .ome.tif)")
     base, ext = _tiff_base(out), out.name[len(_tiff_base(out)):]
-    json_path = out.with_name(f"{base}.json")
+    json_path = stack_record_path(out)
     layer_paths = {name: out.with_name(f"{base}_{name}{ext}") for name in LAYER_NAMES}
     wanted = layer_paths if learns_split(config) else {}
     outputs.preflight([out, json_path, *wanted.values()], overwrite=args.overwrite, protect=protect)
