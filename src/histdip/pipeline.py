@@ -111,10 +111,12 @@ class HistDip:
         return Prepared(planes.without_luma(), config, prior, None, noise if planes.is_grey else None,
                         split_prior, primary)
 
-    def restore(self, image, *, progress=False, snapshots=0, warm_start=None):
+    def restore(self, image, *, progress=False, snapshots=0, warm_start=None, callback=None):
         """Restore ``image``; a :class:`~histdip.result.Result`.
 
-        ``snapshots`` keeps the output every this many steps; ``progress`` shows a bar.
+        ``snapshots`` keeps the output every this many steps; ``progress`` shows a bar;
+        ``callback(step, loss)`` is called after every step of the fit, and a true value
+        it returns stops the fit there (stop reason ``cancelled: ...``).
         ``warm_start``, a :class:`~histdip.FittedModel` (fitted on another photo of the
         same series or the previous plane of a stack), starts the fit from its weights
         instead of the seed's; the fit stops by the same rule.
@@ -139,7 +141,7 @@ class HistDip:
             out = prior.target(signal)
         else:
             problem, noise, fit, gain = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal,
-                                                  warm_start=warm_start)
+                                                  warm_start=warm_start, callback=callback)
             out = problem.output(fit) / gain
             snaps = tuple((k, planes.image.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
         layers = _layers(prep, out, background)
@@ -164,7 +166,7 @@ class HistDip:
                         seconds=time.perf_counter() - start, gain=gain)
         return result, problem
 
-    def _fit(self, prep, *, snapshots=0, progress=False, signal=None, warm_start=None):
+    def _fit(self, prep, *, snapshots=0, progress=False, signal=None, warm_start=None, callback=None):
         """(problem, noise, fit, gain) of a prepared image: the target, the problem, the
         fit, and the gain it was fitted at (its outputs are the image's times ``gain``)."""
         c = prep.config
@@ -175,7 +177,8 @@ class HistDip:
         problem, noise = self._problem(prep, signal, target, gain)
         if warm_start is not None:
             warm_start.start(problem.net, c)
-        fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress)
+        fit = problem.run(iterations=c.iterations, lr=c.lr, ema=c.ema, snapshot_every=snapshots, progress=progress,
+                          callback=callback)
         return problem, noise, fit, gain
 
     @staticmethod
@@ -242,11 +245,14 @@ def _prior(planes, c, *, noise=None):
                            min_size=c.mask_min_size, grow=c.mask_grow, noise=noise)
 
 
-def restore_detailed(image, config=None, *, progress=False, snapshots=0, warm_start=None, **overrides):
+def restore_detailed(image, config=None, *, progress=False, snapshots=0, warm_start=None, callback=None,
+                     **overrides):
     """Like :func:`restore`, returning the :class:`~histdip.result.Result` with the run's
-    details; ``warm_start`` (a :class:`~histdip.FittedModel`) fits from its weights."""
+    details; ``warm_start`` (a :class:`~histdip.FittedModel`) fits from its weights;
+    ``callback(step, loss)`` sees every step of the fit and stops it by returning a true
+    value (:meth:`HistDip.restore`)."""
     return HistDip(config, **overrides).restore(image, progress=progress, snapshots=snapshots,
-                                                warm_start=warm_start)
+                                                warm_start=warm_start, callback=callback)
 
 
 def restore(image, config=None, *, progress=False, **overrides):

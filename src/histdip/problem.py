@@ -88,11 +88,12 @@ class Problem:
             return unpad(to_array(step_output), self.amounts)
         return self.predict(model)
 
-    def run(self, *, iterations, lr, ema=None, snapshot_every=0, progress=False):
-        """Fit the network (:func:`histdip.fit.fit`) and return the :class:`~histdip.fit.Fit`."""
+    def run(self, *, iterations, lr, ema=None, snapshot_every=0, progress=False, callback=None):
+        """Fit the network (:func:`histdip.fit.fit`, whose ``callback(step, loss)`` may
+        stop it) and return the :class:`~histdip.fit.Fit`."""
         return fit(self.net, self.sampler, self.physics, iterations=iterations, lr=lr, ema=ema,
                    stopper=self.stopper, preview=self.preview, check=self.check, snapshot_every=snapshot_every,
-                   progress=progress)
+                   progress=progress, callback=callback)
 
     def output(self, fit):
         """The result of ``fit``: the last iterate in train mode (the paper's), or the

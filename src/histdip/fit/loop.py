@@ -129,6 +129,7 @@ def fit(
     check=None,
     snapshot_every=0,
     progress=False,
+    callback=None,
 ):
     """Fit ``net`` with Adam so that ``physics.loss(net(input), target, weight)`` falls.
 
@@ -160,6 +161,10 @@ def fit(
         :class:`SnapshotPlan` says (bounded in number and size).
     progress : bool
         Show a tqdm bar with the loss and the time left.
+    callback : callable, optional
+        ``callback(step, loss) -> bool``, called after every finite step: a true value
+        stops the fit there, with the stop reason ``cancelled: ...`` (a viewer's cancel
+        button, a caller's own progress display). None changes nothing.
 
     Returns
     -------
@@ -223,6 +228,9 @@ def fit(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss_value:.3g}")
+            if callback is not None and callback(step, loss_value):
+                stop_reason = f"cancelled: stopped by the caller at iteration {step} of {iterations}"
+                break
     finally:
         if bar is not None:
             bar.close()
