@@ -118,12 +118,19 @@ def test_an_existing_scheduler_is_used(tmp_path, capsys):
 
 def _command(tmp_path):
     return [sys.executable, "-m", "histdip.cli.main", "restore", str(tmp_path / "in"), "--outdir",
-            str(tmp_path / "out"), "--iterations", "250", "--stop", "fixed", "--workers", "2"]
+            str(tmp_path / "out"), "--iterations", "600", "--stop", "fixed", "--workers", "2"]
+
+
+def _default_sigint():
+    # A test run from a background job inherits SIGINT ignored, and an ignored signal
+    # stays ignored across exec: the batch would never see the Ctrl-C sent below.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _start(tmp_path):
     return subprocess.Popen(_command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+                            preexec_fn=_default_sigint)
 
 
 def _wait_for(predicate, proc, limit=120):
@@ -139,22 +146,22 @@ def _finished(out):
 
 
 def test_a_batch_killed_midway_and_rerun_gets_every_output_once(tmp_path, capsys):
-    photos(tmp_path / "in", n=5)
+    photos(tmp_path / "in", n=8)
     out = tmp_path / "out"
     proc = _start(tmp_path)
     _wait_for(lambda: len(_finished(out)) >= 2, proc)
     os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, at once
     proc.wait()
     done_before = _finished(out)
-    assert 2 <= len(done_before) < 5
+    assert 2 <= len(done_before) < 8
     rc, stdout, _ = cli(capsys, *_command(tmp_path)[3:])
     assert rc == 0
     rows = summary(out / "histdip_summary.csv")
     assert {n for n, r in rows.items() if r["status"] == "skipped"} >= {n.replace("_histdip.json", ".png")
                                                                          for n in done_before}
     assert {r["status"] for r in rows.values()} <= {"restored", "skipped"}
-    assert _finished(out) == [f"p{i}_histdip.json" for i in range(5)]
-    for i in range(5):
+    assert _finished(out) == [f"p{i}_histdip.json" for i in range(8)]
+    for i in range(8):
         assert read_image(out / f"p{i}_histdip.tif").shape == (48, 64)
         json.loads((out / f"p{i}_histdip.json").read_text())
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
@@ -162,7 +169,7 @@ def test_a_batch_killed_midway_and_rerun_gets_every_output_once(tmp_path, capsys
 
 
 def test_ctrl_c_stops_cleanly_and_says_what_finished(tmp_path):
-    photos(tmp_path / "in", n=5)
+    photos(tmp_path / "in", n=8)
     out = tmp_path / "out"
     proc = _start(tmp_path)
     _wait_for(lambda: len(_finished(out)) >= 1, proc)
@@ -178,7 +185,7 @@ def test_ctrl_c_stops_cleanly_and_says_what_finished(tmp_path):
     assert restored and restored <= {n.replace("_histdip.json", ".png") for n in _finished(out)}
     rerun = subprocess.run(_command(tmp_path), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert len(_finished(out)) == 5
+    assert len(_finished(out)) == 8
 
 
 def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path, capsys):
@@ -198,3 +205,30 @@ def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path,
     assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"
     rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
     assert rc == 0 and "2 skipped" in stdout
+
+
+def _omezarr(path, image):
+    import zarr
+    from ome_zarr.writer import write_image
+
+    group = zarr.open_group(str(path), mode="w")
+    write_image(image, group, axes=[{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+                scale_factors=(), storage_options={"chunks": (32, 32)})
+    return path
+
+
+def test_an_ome_zarr_image_is_restored_alone_and_in_a_folder(tmp_path, capsys):
+    from histdip.io import open_omezarr
+
+    store = _omezarr(tmp_path / "in" / "slide.ome.zarr", beads(shape=(64, 96), seed=2))
+    rc, stdout, err = cli(capsys, "restore", store, "--outdir", tmp_path / "one", "--iterations", "3", "--stop",
+                          "fixed", "--threshold", "60")
+    assert rc == 0, err
+    assert open_omezarr(tmp_path / "one" / "slide_histdip.ome.zarr").levels[0].shape == (64, 96)
+    photos(tmp_path / "in", n=1)
+    out = tmp_path / "out"
+    for expected in ("2 restored", "2 skipped"):
+        rc, stdout, err = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST, "--threshold", "60")
+        assert rc == 0 and expected in stdout, err
+    record = json.loads((out / "slide_histdip.json").read_text())
+    assert record["batch"]["fingerprint"] and record["run"]["iterations"] == 4

@@ -6,7 +6,7 @@ import glob
 from pathlib import Path
 
 from ..errors import InputError
-from ..io import READ_EXTENSIONS
+from ..io import READ_EXTENSIONS, is_omezarr_path
 
 _GLOB_CHARS = set("*?[")
 
@@ -20,8 +20,9 @@ def is_pattern(item):
 def expand_inputs(items, *, exclude=(), skip_names=()):
     """The image files that ``items`` (files, folders, glob patterns) name.
 
-    A file is taken as it is. A folder gives the files directly in it whose extension histdip reads (not its
-    sub-folders); a pattern gives its matches with such an extension (``**`` recurses).
+    A file (or an OME-Zarr folder) is taken as it is. A folder gives the files directly
+    in it whose extension histdip reads, and the OME-Zarr images in it; a pattern gives
+    its matches of those kinds (``**`` recurses).
     Hidden files, files under a folder in ``exclude`` (the output folder) and names
     ending in one of ``skip_names`` (earlier outputs) are left out. The list is sorted
     by path and each file appears once, so the order never depends on the file system.
@@ -50,7 +51,7 @@ def expand_inputs(items, *, exclude=(), skip_names=()):
         if is_pattern(text):
             candidates = [Path(p) for p in glob.glob(text, recursive=True)]
             what = f"{text}: the pattern matches"
-        elif Path(text).is_dir():
+        elif Path(text).is_dir() and not is_omezarr_path(text):
             candidates = list(Path(text).iterdir())
             what = f"{text}: is a folder that holds"
         elif Path(text).exists():
@@ -68,9 +69,10 @@ def expand_inputs(items, *, exclude=(), skip_names=()):
 
 
 def _is_input(path, excluded, skip_names):
-    if not path.is_file() or path.name.startswith("."):
+    zarr = is_omezarr_path(path) and path.is_dir()  # an image larger than memory is a folder
+    if not (path.is_file() or zarr) or path.name.startswith("."):
         return False
-    if path.suffix.lower() not in READ_EXTENSIONS or any(path.stem.endswith(s) or f"{s}_" in path.stem
+    if (path.suffix.lower() not in READ_EXTENSIONS and not zarr) or any(path.stem.endswith(s) or f"{s}_" in path.stem
                                                           for s in skip_names):
         return False
     where = path.resolve()

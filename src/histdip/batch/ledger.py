@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from .. import __version__
@@ -27,8 +28,16 @@ DONE, OTHER, UNFINISHED, TODO = "done", "other settings", "unfinished", "to do"
 
 
 def input_digest(path, *, chunk=1 << 20):
-    """SHA-256 of a file's bytes (hex)."""
+    """SHA-256 (hex) of a file's bytes; of a folder (an OME-Zarr store, larger than
+    memory and often than a rerun's patience), of each file's relative path, size and
+    modification time."""
     digest = hashlib.sha256()
+    path = Path(path)
+    if path.is_dir():
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            stat = item.stat()
+            digest.update(f"{item.relative_to(path).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
@@ -101,7 +110,10 @@ class Ledger:
         out = Path(output)
         for tmp in out.parent.glob(f".{out.stem}*.partial*"):
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                if tmp.is_dir():  # an OME-Zarr output is built as a folder
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
 
 
 def recorded_fingerprint(record_path):

@@ -30,7 +30,7 @@ from ..batch import Ledger, expand_inputs, fingerprint, input_digest, is_pattern
 from ..batch.ledger import DONE, OTHER, UNFINISHED
 from ..batch.summary import tally
 from ..errors import ConfigError, HistdipError, InputError
-from ..io import atomic_output, read_run_record
+from ..io import atomic_output, is_omezarr_path, read_run_record
 from ..series import warm_config
 from . import config_flags, outputs
 
@@ -66,7 +66,7 @@ def wants_batch(args):
         return True
     if getattr(args, "same_split", False) or getattr(args, "series_steps", None) is not None:
         return True
-    return any(is_pattern(i) or Path(i).is_dir() for i in args.inputs)
+    return any(is_pattern(i) or (Path(i).is_dir() and not is_omezarr_path(i)) for i in args.inputs)
 
 
 def run(args):
@@ -172,9 +172,13 @@ def _job(index, path, out, config, args):
     from ..io import probe_microscopy
     from .restore import stack_output, stack_record_path
 
+    from .zarr_restore import zarr_output_paths
+
     record = outputs.side_paths(out)["json"]
-    meta = probe_microscopy(path)
-    if meta is not None and meta.is_stack:  # written as restore writes a stack
+    meta = None if is_omezarr_path(path) else probe_microscopy(path)
+    if is_omezarr_path(path):  # written tile by tile into <stem>_histdip.ome.zarr
+        out, record = zarr_output_paths(path, out)
+    elif meta is not None and meta.is_stack:  # written as restore writes a stack
         out = stack_output(path, Path(out).parent, meta)
         record = stack_record_path(out)
     return {"index": index, "path": Path(path), "out": Path(out), "record": record, "config": config, "args": args,
@@ -269,7 +273,8 @@ def restore_job(job):
             result = restore_one(job["path"], out, job["config"], args, [job["path"]])
             if job["model_out"] is not None:
                 if not hasattr(result, "fit"):
-                    raise ConfigError(f"{job['path']}: a stack cannot be the series photo; name a photo with --series")
+                    raise ConfigError(f"{job['path']}: a stack or an OME-Zarr image cannot be the series photo; "
+                                      "name a photo with --series")
                 model = FittedModel.from_result(result, source=job["path"].name)
                 with atomic_output(job["model_out"], overwrite=True) as tmp:
                     model.save(tmp)
@@ -283,6 +288,9 @@ def restore_job(job):
         return _row(job, "failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:300],
                     seconds=time.perf_counter() - start)
     seconds = round(time.perf_counter() - start, 2)
+    if isinstance(result, dict):  # an OME-Zarr image: the tiled run's record
+        return _row(job, "restored", threshold=result.get("threshold"), iterations=result.get("iterations"),
+                    seconds=seconds, layer=job["config"].primary)
     if hasattr(result, "records"):  # a stack: one record per plane, each with its own T
         steps = sum(r.get("iterations") or 0 for r in result.records)
         return _row(job, "restored", iterations=steps, seconds=seconds, layer=result.config.primary)

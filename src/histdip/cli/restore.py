@@ -19,6 +19,9 @@ A stack (an OME-TIFF or ImageJ TIFF with a T, Z or C axis) is restored plane by 
 ImageJ and other TIFFs) with the input's axes and metadata, its layers the same way, and
 ``<stem>_histdip.json``: the config and one run record per plane (docs/microscopy.md).
 
+An OME-Zarr image (a ``.zarr`` folder) is restored tile by tile into
+``<stem>_histdip.ome.zarr`` (:mod:`histdip.cli.zarr_restore`, docs/omezarr.md).
+
 A folder or a glob pattern among the INPUTs (or ``--scheduler``, ``--workers``,
 ``--series``) makes a batch on Dask that skips what is done and survives being killed:
 :mod:`histdip.cli.batch` (docs/batch.md).
@@ -85,6 +88,10 @@ def run(args):
 
 def restore_one(path, out, config, args, protect):
     from ..pipeline import learns_split, restore_detailed
+    from .zarr_restore import is_zarr, restore_zarr_one
+
+    if is_zarr(path):  # larger than memory: tile by tile (docs/omezarr.md)
+        return restore_zarr_one(path, out, config, args, protect)
 
     meta = probe_microscopy(path)
     if meta is not None and meta.is_stack:

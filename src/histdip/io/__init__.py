@@ -19,12 +19,16 @@
 * :mod:`.microscopy` -- :func:`read_microscopy`, :func:`probe_microscopy` and
   :func:`write_microscopy`: OME-TIFF, ImageJ and shaped TIFFs, stacks included, with
   their axes, pixel sizes and channel names (:class:`MicroscopyMeta`).
+* :mod:`.omezarr` -- :func:`open_omezarr`: an OME-Zarr image read lazily (level 0, axes,
+  pixel size, channel names); :class:`OmeZarrWriter`: one written tile by tile, renamed
+  into place whole; :func:`is_omezarr_path`, :func:`check_zarr_output`.
 
 Every public name is importable from ``histdip.io`` itself.
 """
 
 from .atomic import OutputBatch, atomic_output, check_output_path
 from .microscopy import MicroscopyMeta, probe_microscopy, read_microscopy, write_microscopy
+from .omezarr import OmeZarrImage, OmeZarrWriter, check_zarr_output, is_omezarr_path, open_omezarr
 from .pixel_size import read_pixel_size
 from .read import MIN_SIDE, READ_EXTENSIONS, read_image
 from .run_record import named_file, read_run_record
@@ -35,12 +39,17 @@ __all__ = [
     "READ_EXTENSIONS",
     "WRITE_EXTENSIONS",
     "MicroscopyMeta",
+    "OmeZarrImage",
+    "OmeZarrWriter",
     "OutputBatch",
     "atomic_output",
     "check_output_path",
+    "check_zarr_output",
     "display_range",
     "encode_for_file",
+    "is_omezarr_path",
     "named_file",
+    "open_omezarr",
     "probe_microscopy",
     "read_image",
     "read_microscopy",
