@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import counting, curve, fmd, noise, paper, phone, primary, quality, series, simulator, speed, stopping, sweep
+from . import (counting, curve, fmd, invented, noise, paper, phone, primary, quality, series, simulator, speed,
+               stopping, sweep)
 from .doc import check_doc, update_doc
 
 #: The commands' modules, in the order ``--help`` lists them.
-COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper, primary, sweep, phone, counting, series)
+COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper, primary, sweep, phone, counting, series,
+            invented)
 
 
 def build_parser():

@@ -23,7 +23,8 @@ def luma(image):
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        C >= 3; extra channels (alpha) are ignored.
+        Extra channels (alpha) are ignored; with fewer than 3 there is no RGB to weigh,
+        and the grey is the first channel, as :func:`select_channel` takes ``'luma'``.
 
     Returns
     -------
@@ -32,6 +33,8 @@ def luma(image):
     image = np.asarray(image)
     if image.ndim == 2:
         return image.astype(np.float64)
+    if image.shape[-1] < 3:
+        return image[..., 0].astype(np.float64)
     return image[..., :3].astype(np.float64) @ BT601
 
 

@@ -82,8 +82,8 @@ def _prepare(restored, reference, data_range, affine):
     if data_range is None:
         data_range = default_data_range(reference)
     data_range = float(data_range)
-    if not data_range > 0:
-        raise InputError(f"data_range must be positive, got {data_range}")
+    if not (data_range > 0 and np.isfinite(data_range)):  # inf made every PSNR inf
+        raise InputError(f"data_range must be positive and finite, got {data_range}")
     x = restored.astype(np.float64)
     y = reference.astype(np.float64)
     if affine:

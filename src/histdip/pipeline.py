@@ -18,12 +18,13 @@ import numpy as np
 
 from .config import LEARNED, resolve_config, sample_settings
 from .layers import layers_from_recording, layers_from_signal
+from .memory import plan_memory
 from .noise import GaussianNoise, estimate_noise
 from .planes import read_planes
 from .prior import choose_sample, decide_primary, threshold_prior
 from .problem import build_problem, padding_for
 from .result import Result
-from .validate import validate_image
+from .validate import require_signal, validate_image
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,11 +69,12 @@ class HistDip:
     def __init__(self, config=None, **overrides):
         self.config = resolve_config(config, **overrides)
 
-    def prepare(self, image):
+    def prepare(self, image, *, config=None):
         """Validate ``image``, read its planes and build its threshold prior, deciding
-        ``sample='auto'`` on the way. No fitting: what ``histdip threshold`` shows."""
-        config = self.config
-        planes = read_planes(validate_image(image), channel=config.channel)
+        ``sample='auto'`` on the way. No fitting: what ``histdip threshold`` shows.
+        ``config`` replaces the restorer's own (the settings a memory plan chose)."""
+        config = self.config if config is None else config
+        planes = read_planes(require_signal(validate_image(image)), channel=config.channel)
         if learns_split(config):
             return self._prepare_learned(planes, config)
         choice = noise = None
@@ -120,9 +122,16 @@ class HistDip:
         ``warm_start``, a :class:`~histdip.FittedModel` (fitted on another photo of the
         same series or the previous plane of a stack), starts the fit from its weights
         instead of the seed's; the fit stops by the same rule.
+        Over the memory budget (``max_memory``, :func:`histdip.memory.plan_memory`) the
+        prediction's tile, then the fit's crops, are made smaller (``result.config`` holds
+        them), or :class:`~histdip.errors.MemoryBudgetError` is raised before any work.
         """
         start = time.perf_counter()
-        prep = self.prepare(image)
+        image = validate_image(image)
+        # Before any image-sized array is made: a run over its memory budget is refused
+        # (or tiled) here rather than killed half way (histdip.memory).
+        memory = plan_memory(image.shape, self.config)
+        prep = self.prepare(image, config=memory.config)
         config, prior, planes = prep.config, prep.prior, prep.planes
         # A background-subtracted result is a difference: it keeps no offset.
         keep_offset = prior.background == "none"
@@ -149,7 +158,8 @@ class HistDip:
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
                       primary=prep.primary, split_prior=prep.split_prior, gain=gain,
-                      warm_start=None if fit is None or warm_start is None else warm_start.describe())
+                      warm_start=None if fit is None or warm_start is None else warm_start.describe(),
+                      memory=memory.record())
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -160,10 +170,12 @@ class HistDip:
             The result (its ``image`` None) and the problem, whose network carries the fit.
         """
         start = time.perf_counter()
-        prep = self.prepare(image)
+        image = validate_image(image)
+        memory = plan_memory(image.shape, self.config, predict=False)
+        prep = self.prepare(image, config=memory.config)
         problem, noise, fit, gain = self._fit(prep, progress=progress)
         result = Result(image=None, config=prep.config, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
-                        seconds=time.perf_counter() - start, gain=gain)
+                        seconds=time.perf_counter() - start, gain=gain, memory=memory.record())
         return result, problem
 
     def _fit(self, prep, *, snapshots=0, progress=False, signal=None, warm_start=None, callback=None):

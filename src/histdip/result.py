@@ -56,6 +56,9 @@ class Result:
     warm_start : dict or None
         Where the fit started, when not from the seed: the photo the starting network
         was fitted on and its steps (:meth:`histdip.FittedModel.describe`).
+    memory : dict or None
+        The memory estimate, the budget and the settings lowered to fit it
+        (:meth:`histdip.memory.MemoryPlan.record`).
     """
 
     image: np.ndarray | None
@@ -71,6 +74,7 @@ class Result:
     split_prior: object = None
     gain: float = 1.0
     warm_start: dict | None = None
+    memory: dict | None = None
 
     @property
     def primary_layer(self):
@@ -118,6 +122,10 @@ class Result:
         if self.iterations:
             parts.append(f"{self.iterations} iterations")
             parts.append(self.stop_reason.split(":", 1)[0] if short else self.stop_reason)
+        changed = (self.memory or {}).get("changed")
+        if changed and not short:
+            parts.append("to fit the memory budget " + ", ".join(f"{k} {v['used']} (not {v['asked']})"
+                                                                 for k, v in changed.items()))
         return ", ".join(parts)
 
     def record(self):
@@ -140,10 +148,14 @@ class Result:
             "best_step": None if fit is None else fit.best_step,
             "target_gain": float(self.gain),
             "warm_start": self.warm_start,
+            "memory": self.memory,
             "final_loss": fit.loss[-1] if fit is not None and fit.loss else None,
             "seconds": round(self.seconds, 3),
             "histdip": __version__,
             "torch": str(torch.__version__),
+            # The fit's weight gradients are summed across threads in another order at
+            # another thread count: a run reproduces bit for bit at this one.
+            "torch_threads": torch.get_num_threads(),
             **self._split_record(),
             **self._curve_record(),
         }

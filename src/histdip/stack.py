@@ -25,6 +25,7 @@ from .errors import HistdipError, InputError
 from .fitted_model import FittedModel
 from .layers import LAYER_NAMES
 from .pipeline import restore_detailed
+from .progress import open_progress
 from .series import warm_config
 from .validate import MIN_SIDE
 
@@ -97,7 +98,7 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
     config : RestoreConfig, path or None
         Settings of each channel's first plane; by default the ``fast`` preset.
     progress : bool
-        Show a bar across planes (on a terminal).
+        Show the progress across planes: a bar on a terminal, a few lines in a log.
     **overrides
         Any :class:`~histdip.config.RestoreConfig` field (``iterations=``, ``seed=``...).
 
@@ -128,10 +129,9 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
     out = layers = out_axes = None
     records = []
     bar = None
+    finished = False
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=int(np.prod(plan.lead)), desc="planes", unit="plane", dynamic_ncols=True, disable=None)
+        bar = open_progress(int(np.prod(plan.lead)), "planes", "plane", leave=True)
     try:
         for channel in channels:
             prev = prev_label = warm = None
@@ -161,9 +161,10 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
                 prev, prev_label = result, label
                 if bar is not None:
                     bar.update(1)
+        finished = True
     finally:
         if bar is not None:
-            bar.close()
+            bar.close(None if finished else "interrupted")
     return StackResult(image=out, axes=out_axes, records=tuple(records), config=config, layers=layers,
                        seconds=time.perf_counter() - start)
 

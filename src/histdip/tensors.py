@@ -12,7 +12,16 @@ def pad_amounts(shape, multiple, margin=0):
     """(top, bottom, left, right) padding of at least ``margin`` a side that brings
     ``shape`` up to ``multiple``."""
     h, w = shape[:2]
-    ph, pw = (-(h + 2 * margin)) % multiple + 2 * margin, (-(w + 2 * margin)) % multiple + 2 * margin
+
+    def total(n):
+        amount = (-(n + 2 * margin)) % multiple + 2 * margin
+        # Under two multiples the network's coarsest scale would be 1 px, which its
+        # reflection padding cannot pad: a tiny image is padded up to two.
+        while n + amount < 2 * multiple:
+            amount += multiple
+        return amount
+
+    ph, pw = total(h), total(w)
     return ph // 2, ph - ph // 2, pw // 2, pw - pw // 2
 
 

@@ -118,6 +118,7 @@ def restore_tiled(source, sink, config=None, *, tile=1024, halo=64, fit_size=102
     bar = _bar(tiles * len(planes), progress)
     records = []
     chunks = tuple(tile if a in ("y", "x") else 1 for a in out_axes)
+    finished = False
     try:
         with OmeZarrWriter(sink, out_shape, out_axes, chunks, scale=image.scale, units=image.units,
                            channel_names=names, channel_colors=colors, version=image.version, overwrite=overwrite,
@@ -125,9 +126,10 @@ def restore_tiled(source, sink, config=None, *, tile=1024, halo=64, fit_size=102
             for index in planes:
                 records.append(_restore_plane(image, index, writer, config, (tile, halo, multiple), (lo, hi),
                                               fit_size, bar, progress))
+        finished = True
     finally:
         if bar is not None:
-            bar.close()
+            bar.close(None if finished else "interrupted")
     record = {**records[0], "planes": records} if len(records) > 1 else dict(records[0])
     record.update(tiles=sum(r["tiles"] for r in records), tile=tile, halo_asked=int(halo), fit_size=int(fit_size),
                   shape=list(image.shape), axes=list(image.axes), intensity_range=[lo, hi],
@@ -368,6 +370,6 @@ def _output_layout(image, config):
 def _bar(total, progress):
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from .progress import open_progress
 
-    return tqdm(total=total, desc="tiles", unit="tile", dynamic_ncols=True, leave=False, disable=None)
+    return open_progress(total, "tiles", "tile")

@@ -3,7 +3,8 @@
 :func:`validate_image` checks an image the pipeline will restore and returns it as an
 :class:`Image`: the array with the intensity range that maps it to [0, 1].
 :func:`check_array` is the same check for any function that takes arrays (metrics,
-benchmark peers) with its own limits on shape.
+benchmark peers) with its own limits on shape. :func:`require_signal` refuses an image
+with nothing in it to restore: blank, or overexposed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, NoSignalError
 
 #: Smallest image side histdip restores. Below 8 x 8 pixels there is no histogram to
 #: speak of and every network scale would be padding.
@@ -43,7 +44,10 @@ def check_array(array, *, name="image", ndim=(2, 3), max_channels=4, min_side=1)
     ...
     histdip.errors.InputError: image contains NaN or infinite values
     """
-    array = np.asarray(array)
+    try:
+        array = np.asarray(array)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise InputError(f"{name} is not a rectangular array of numbers") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise InputError(f"{name} has unsupported data type {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
@@ -56,9 +60,20 @@ def check_array(array, *, name="image", ndim=(2, 3), max_channels=4, min_side=1)
     if min(array.shape[:2]) < min_side:
         raise InputError(f"{name} is {array.shape[0]}x{array.shape[1]} pixels; at least "
                          f"{min_side}x{min_side} are needed")
-    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
-        raise InputError(f"{name} contains NaN or infinite values")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise InputError(f"{name} contains NaN or infinite values")
+        # The output is float32 on the input's scale: values or a span float32 cannot hold
+        # would come back infinite.
+        lo, hi = float(min(array.min(), 0.0)), float(array.max())
+        if max(abs(lo), abs(hi), hi - lo) > FLOAT32_MAX:
+            raise InputError(f"{name} has values from {lo:.3g} to {hi:.3g}, beyond what float32 holds "
+                             f"({FLOAT32_MAX:.3g}); rescale it")
     return array
+
+
+#: The largest float32: an image's values and span must stay below it.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def intensity_range(array):
@@ -83,7 +98,8 @@ def intensity_range(array):
     if lo >= 0 and hi <= 1:
         return 0.0, 1.0
     lo = min(lo, 0.0)
-    return lo, hi if hi > lo else lo + 1.0
+    # A constant image gets a scale of width 1, or wider where lo + 1 would equal lo.
+    return lo, hi if hi > lo else lo + max(1.0, abs(lo) * 2.0**-20)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,11 +149,43 @@ def validate_image(image):
     Raises
     ------
     InputError
-        Unsupported data type, shape other than (H, W) or (H, W, C<=4), smaller than
-        :data:`MIN_SIDE` a side, or NaN / infinite values.
+        Unsupported data type, shape other than (H, W) or (H, W, C<=4) (a 4-D or 5-D
+        array is a stack: :func:`histdip.restore_stack`), smaller than :data:`MIN_SIDE`
+        a side, or NaN / infinite values.
     """
     if isinstance(image, Image):
         return image
-    array = check_array(image, min_side=MIN_SIDE)
+    try:
+        array = check_array(image, min_side=MIN_SIDE)
+    except InputError:
+        ndim = getattr(image, "ndim", 0)
+        if ndim > 3:  # a stack given to the 2-D API: say where it goes
+            raise InputError(f"image has {ndim} axes (shape {image.shape}); histdip.restore takes one (H, W) or "
+                             "(H, W, C) image: restore a stack with histdip.restore_stack(array, axes)") from None
+        raise
     lo, hi = intensity_range(array)
     return Image(array, lo, hi)
+
+
+def require_signal(image):
+    """Raise :class:`~histdip.errors.NoSignalError` for a blank frame (every pixel 0) or an
+    overexposed one (every pixel at its integer type's maximum): neither holds anything
+    to restore. Returns ``image``. Another uniform image is left to the threshold, whose
+    error says which T nothing lies above.
+
+    >>> require_signal(np.full((8, 8), 255, np.uint8))
+    Traceback (most recent call last):
+    ...
+    histdip.errors.NoSignalError: every pixel is 255 (the most uint8 holds): the photo is overexposed, nothing to restore
+    """
+    array = image.array if isinstance(image, Image) else np.asarray(image)
+    if array.size == 0 or not np.all(array == array[0, 0]):
+        return image
+    value = array[0, 0]
+    shown = "/".join(f"{v:g}" for v in np.atleast_1d(value).astype(np.float64))
+    if not np.any(value):
+        raise NoSignalError("every pixel is 0: the image is blank, nothing to restore")
+    if np.issubdtype(array.dtype, np.integer) and np.all(value == np.iinfo(array.dtype).max):
+        raise NoSignalError(f"every pixel is {shown} (the most {array.dtype} holds): the photo is overexposed, "
+                            "nothing to restore")
+    return image

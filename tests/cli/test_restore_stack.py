@@ -123,3 +123,21 @@ def test_real_frames_as_an_imagej_time_lapse(tmp_path, capsys, shared_data):
     assert meta.axes == "TYX" and meta.frame_interval == pytest.approx(0.5)
     planes = json.loads((tmp_path / "out" / "fmd_histdip.json").read_text())["planes"]
     assert [p["warm_start"] and p["warm_start"]["source"] for p in planes] == [None, "plane t=0", "plane t=1"]
+
+
+@pytest.mark.parametrize("kind", ["ome", "imagej"])
+def test_a_single_plane_microscopy_tiff_keeps_its_pixel_size(tmp_path, capsys, kind):
+    path = tmp_path / ("one.ome.tif" if kind == "ome" else "one.tif")
+    if kind == "ome":
+        tifffile.imwrite(path, beads(), ome=True, metadata={"axes": "YX", "PhysicalSizeX": 0.5,
+                                                            "PhysicalSizeXUnit": "µm", "PhysicalSizeY": 0.5,
+                                                            "PhysicalSizeYUnit": "µm"})
+    else:
+        tifffile.imwrite(path, beads(), imagej=True, resolution=(2.0, 2.0), metadata={"unit": "um", "axes": "YX"})
+    rc, _, err = cli(capsys, "restore", path, "--outdir", tmp_path / "out", "--iterations", "3", "--stop", "fixed")
+    assert rc == 0, err
+    out = next((tmp_path / "out").glob("*_histdip.tif"))
+    array, meta = read_microscopy(out)
+    assert array.shape == (48, 64) and meta.kind == kind
+    assert meta.pixel_size.get("X") == pytest.approx(0.5) and meta.pixel_size.get("Y") == pytest.approx(0.5)
+    assert json.loads(out.with_suffix(".json").read_text())["run"]["iterations"] == 3

@@ -55,6 +55,9 @@ def expand_inputs(items, *, exclude=(), skip_names=()):
             candidates = list(Path(text).iterdir())
             what = f"{text}: is a folder that holds"
         elif Path(text).exists():
+            if not Path(text).is_file() and not is_omezarr_path(text):
+                # A named pipe or a device would hang the digest that follows.
+                raise InputError(f"{text}: is not a regular file")
             candidates = [Path(text)]
             what = None
         else:

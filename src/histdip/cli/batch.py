@@ -124,7 +124,7 @@ def run(args):
             _run_jobs(client, todo, bar, rows)
         finished = True
     except KeyboardInterrupt:
-        bar.close()
+        bar.close("interrupted")
         for job in jobs:
             if rows[job["index"]] is None:
                 rows[job["index"]] = _row(job, "not run", error="interrupted")
@@ -242,9 +242,9 @@ def _run_jobs(client, jobs, bar, rows):
             except Exception as err:  # a worker that died (KilledWorker), a cancelled job
                 row = _row(job, "failed", error=f"{type(err).__name__}: {err}".splitlines()[0][:300])
             rows[job["index"]] = row
-            bar.update(1)
+            bar.update(1, note=f"{job['path'].name} {row['status']}")
             if row["status"] == "failed":
-                bar.write(f"histdip restore: error: {job['path']}: {row['error']}", file=sys.stderr)
+                bar.write(f"histdip restore: error: {job['path']}: {row['error']}")
     except BaseException:
         client.cancel(list(futures))
         raise
@@ -319,10 +319,10 @@ def _row(job, status, *, error=None, threshold=None, iterations=None, seconds=No
 
 
 def _bar(total, args):
-    from tqdm.auto import tqdm
+    from ..progress import Progress, progress_mode
 
-    return tqdm(total=total, desc="restoring", unit="photo", dynamic_ncols=True,
-                disable=True if args.quiet else None)
+    # Never None (its write() carries the errors, even with --quiet); in a log, a line per photo done.
+    return Progress(total, "restoring", "photo", leave=True, mode="off" if args.quiet else progress_mode())
 
 
 def _finish(rows, summary, args):

@@ -16,7 +16,7 @@ from ..prior.choice import MIN_SNR, MIN_SNR_PHOTO
 
 #: Flags whose value is a :class:`RestoreConfig` field of the same name.
 FIELD_FLAGS = ("sample", "primary", "method", "threshold", "threshold_low", "channel", "background", "background_radius",
-               "iterations", "lr", "seed", "device", "noise_model", "signal_gain", "ensemble")
+               "iterations", "lr", "seed", "device", "noise_model", "signal_gain", "ensemble", "max_memory")
 
 
 def _int_at_least(minimum, name):
@@ -58,6 +58,19 @@ def positive_float(text):
 
 
 positive_float.__name__ = "positive number"
+
+
+def size_arg(text):
+    """An argparse type: a memory size (``2G``, ``500M``, bytes; :func:`histdip.memory.parse_size`)."""
+    from ..memory import parse_size
+
+    try:
+        return parse_size(text)
+    except ConfigError:
+        raise ValueError from None
+
+
+size_arg.__name__ = "memory size (like 2G or 500M)"
 
 THRESHOLD_HELP = (
     f"T: a number on the paper's 0-255 BT.601 grey (mask = grey > T on the raw grey, as the paper; with "
@@ -126,6 +139,10 @@ def add_fit_options(parser, *, methods=("hist-dip", "dip", "threshold")):
                    help="average the prediction over this many flips/quarter turns of the image (default 1)")
     g.add_argument("--seed", type=int, metavar="S", default=None, help="random seed (default 0)")
     g.add_argument("--device", metavar="D", default=None, help="cpu, cuda, cuda:N, mps or auto (default cpu)")
+    g.add_argument("--max-memory", type=size_arg, metavar="SIZE", default=None,
+                   help="memory the restoration may use, like 2G or 500M (default: what the machine and the "
+                   "process's limits leave); above it the prediction's tiles and the fit's crops are made "
+                   "smaller, or the run is refused with what to change")
     return g
 
 

@@ -28,6 +28,7 @@ from .. import __version__
 from ..count_files import count_output, histdip_output
 from ..errors import InputError
 from ..io import OutputBatch, read_image, read_pixel_size, write_image
+from ..validate import require_signal
 from . import config_flags, outputs
 
 #: The restoring flags (:func:`histdip.cli.config_flags.add_fit_options`): refused with a histdip output.
@@ -81,7 +82,7 @@ def count_photo(path, args):
     photo = read_image(path)
     config = config_flags.config_from_args(args)
     with outputs.about(path):
-        result = restore_detailed(photo, config, progress=not args.quiet)
+        result = restore_detailed(require_signal(photo), config, progress=not args.quiet)
     pixel_size = args.pixel_size or read_pixel_size(path)
     options = {} if args.min_snr is None else {"min_snr": args.min_snr}
     with outputs.about(path):

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ConfigError
 from ..io import OutputBatch, read_image
+from ..validate import require_signal
 from . import config_flags, outputs
 
 
@@ -44,7 +45,7 @@ def run(args):
     outputs.preflight([out, sidecar], overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with outputs.about(path):
-        model = fit_model(image, config, progress=not args.quiet)
+        model = fit_model(require_signal(image), config, progress=not args.quiet)
     outputs.make_folder(out)
     with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=[path]) as batch:
         model.save(batch.stage(out))

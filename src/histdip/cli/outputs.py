@@ -15,7 +15,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError, HistdipError, InputError
+from ..errors import ConfigError, HistdipError, OutputError
 from ..io import WRITE_EXTENSIONS, check_output_path
 from ..layers import LAYER_NAMES
 
@@ -65,7 +65,7 @@ def output_paths(inputs, args, suffix):
     else:
         outdir = Path(args.outdir or DEFAULT_OUTDIR)
         if outdir.exists() and not outdir.is_dir():
-            raise InputError(f"{outdir}: exists and is not a folder")
+            raise OutputError(f"{outdir}: exists and is not a folder")
         outs = [outdir / f"{p.stem}{suffix}.tif" for p in inputs]
     seen = {}
     for inp, out in zip(inputs, outs):
@@ -85,7 +85,7 @@ def make_folder(path):
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise InputError(f"{folder}: cannot create output folder ({err.strerror or err})") from None
+        raise OutputError(f"{folder}: cannot create output folder ({err.strerror or err})") from None
 
 
 def side_paths(out):
@@ -114,9 +114,9 @@ def preflight(paths, *, overwrite, protect):
 def check_snapshot_folder(folder, *, overwrite):
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: exists and is not a folder (snapshots go there)")
+        raise OutputError(f"{folder}: exists and is not a folder (snapshots go there)")
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise InputError(f"{folder}: already exists; refusing to overwrite it (pass --overwrite to replace it)")
+        raise OutputError(f"{folder}: already exists; refusing to overwrite it (pass --overwrite to replace it)")
 
 
 def for_each_input(command, inputs, handler):
@@ -166,11 +166,11 @@ def about(path):
 @contextlib.contextmanager
 def writing(path):
     """Turn an operating-system error while writing outputs (disk full, permissions)
-    into a one-line :class:`InputError` naming the output."""
+    into a one-line :class:`OutputError` naming the output."""
     try:
         yield
     except OSError as err:
-        raise InputError(f"{path}: cannot write output ({err.strerror or err})") from None
+        raise OutputError(f"{path}: cannot write output ({err.strerror or err})") from None
 
 
 def say(args, message):

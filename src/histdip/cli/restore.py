@@ -38,7 +38,9 @@ from .. import __version__
 from ..errors import ConfigError
 from ..io import (OutputBatch, display_range, probe_microscopy, read_image, read_microscopy, write_image,
                   write_microscopy)
+from ..io.read import check_declared_size, decoder_messages
 from ..plotting import side_by_side
+from ..validate import require_signal
 from . import config_flags, outputs
 from .batch import add_batch_options, wants_batch
 from .batch import run as run_batch
@@ -93,7 +95,10 @@ def restore_one(path, out, config, args, protect):
     if is_zarr(path):  # larger than memory: tile by tile (docs/omezarr.md)
         return restore_zarr_one(path, out, config, args, protect)
 
-    meta = probe_microscopy(path)
+    meta = None
+    if Path(path).is_file():  # a named pipe would block the probe's read; read_image says what it is
+        with decoder_messages():  # a broken TIFF is reported by read_image, in one line
+            meta = probe_microscopy(path)
     if meta is not None and meta.is_stack:
         return restore_stack_file(path, out, meta, config, args, protect)
     extras = outputs.side_paths(out)
@@ -105,6 +110,8 @@ def restore_one(path, out, config, args, protect):
     if args.snapshots:
         outputs.check_snapshot_folder(extras["snapshots"], overwrite=args.overwrite)
     image = read_image(path)
+    with outputs.about(path):
+        require_signal(image)  # before a fit is spent on a blank or overexposed frame
     # For the report alone, its own bounded snapshots (none written as files).
     snapshots = args.snapshots or (report_snapshots(config) if report else 0)
     with outputs.about(path):
@@ -117,10 +124,21 @@ def restore_one(path, out, config, args, protect):
         keep_dtype=args.keep_dtype,
         value_range=display_range(image) if image.dtype.kind == "f" else None,
     )
+    keeps_meta = meta is not None and meta.kind in ("ome", "imagej")
+
+    def write_plane(dest, array):
+        # A single-plane OME-TIFF or ImageJ TIFF keeps its pixel size in a TIFF output.
+        if keeps_meta and Path(dest).suffix.lower() in (".tif", ".tiff"):
+            axes = "YX" if array.ndim == 2 else "YXS"
+            write_microscopy(dest, array, meta.replace(axes=axes, shape=array.shape), like_dtype=image.dtype,
+                             keep_dtype=args.keep_dtype, overwrite=True)
+        else:
+            write_image(dest, array, overwrite=True, **write_kw)
+
     with outputs.writing(out), OutputBatch(overwrite=args.overwrite, protect=protect) as batch:
-        write_image(batch.stage(out), result.image, overwrite=True, **write_kw)
+        write_plane(batch.stage(out), result.image)
         for name, layer_path in layer_paths.items():
-            write_image(batch.stage(layer_path), result.layers[name], overwrite=True, **write_kw)
+            write_plane(batch.stage(layer_path), result.layers[name])
         extra = {"run": result.record(), "input": str(path), "output": str(out), "histdip_version": __version__,
                  **(getattr(args, "record_extra", None) or {})}
         result.config.save(batch.stage(extras["json"]), extra=extra)
@@ -177,7 +195,9 @@ def restore_stack_file(path, out, meta, config, args, protect):
     layer_paths = {name: out.with_name(f"{base}_{name}{ext}") for name in LAYER_NAMES}
     wanted = layer_paths if learns_split(config) else {}
     outputs.preflight([out, json_path, *wanted.values()], overwrite=args.overwrite, protect=protect)
-    array, meta = read_microscopy(path)
+    check_declared_size(path, [n for n, axis in zip(meta.shape, meta.axes) if axis != "S"])
+    with decoder_messages():
+        array, meta = read_microscopy(path)
     with outputs.about(path):
         result = restore_stack(array, meta.axes, config, progress=not args.quiet)
     out_meta = meta.replace(axes=result.axes, shape=result.image.shape)

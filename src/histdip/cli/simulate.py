@@ -7,6 +7,9 @@ For each scene ``<kind>_<seed>`` it writes
 * ``<stem>_clean16.png`` a 16-bit grey preview of it (0..1 -> 0..65535, not stretched);
 * ``<stem>_beads.csv``   the bead list: y, x, radius, brightness, flare (pixels, 0..1);
 * ``<stem>_params.json`` every parameter used (enough to re-create the scene).
+
+The five files of a scene appear together or not at all; existing files are refused
+unless ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, InputError
+from .outputs import writing
 
 KINDS = ("beads", "cells", "filaments", "empty")
 BEAD_SIZES = ("mixed", "points", "small", "medium", "large")
@@ -58,23 +62,28 @@ def _jsonable(value):
     return value
 
 
-def write_scene(scene, outdir, stem):
-    """Write the five files of one scene; returns their paths."""
+def write_scene(scene, outdir, stem, *, overwrite=False):
+    """Write the five files of one scene, all or none (:class:`histdip.io.OutputBatch`);
+    returns their paths."""
     import tifffile
     from PIL import Image
 
+    from ..io import OutputBatch
+
     paths = [outdir / f"{stem}{s}" for s in SUFFIXES]
-    Image.fromarray(scene.noisy_rgb).save(paths[0])
-    tifffile.imwrite(paths[1], scene.clean.astype(np.float32))
-    Image.fromarray(np.round(np.clip(scene.clean, 0, 1) * 65535).astype(np.uint16)).save(paths[2])
-    with open(paths[3], "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(scene.beads.dtype.names)
-        for row in scene.beads:
-            writer.writerow([f"{float(v):.4f}" for v in row])
-    with open(paths[4], "w") as fh:
-        json.dump(_jsonable(scene.params), fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    with OutputBatch(overwrite=overwrite) as batch:
+        staged = [batch.stage(p) for p in paths]
+        Image.fromarray(scene.noisy_rgb).save(staged[0], format="PNG")
+        tifffile.imwrite(staged[1], scene.clean.astype(np.float32))
+        Image.fromarray(np.round(np.clip(scene.clean, 0, 1) * 65535).astype(np.uint16)).save(staged[2], format="PNG")
+        with open(staged[3], "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(scene.beads.dtype.names)
+            for row in scene.beads:
+                writer.writerow([f"{float(v):.4f}" for v in row])
+        with open(staged[4], "w") as fh:
+            json.dump(_jsonable(scene.params), fh, indent=2, sort_keys=True)
+            fh.write("\n")
     return paths
 
 
@@ -105,7 +114,8 @@ def run(args):
     for i, stem in enumerate(stems):
         scene = simulate_scene(args.kind, shape=shape, seed=args.seed + i, noise_level=args.noise_level,
                                bead_size=bead_size)
-        write_scene(scene, outdir, stem)
+        with writing(outdir / f"{stem}_photo.png"):
+            write_scene(scene, outdir, stem, overwrite=args.overwrite)
         print(f"wrote {outdir / stem}_{{photo.png,clean.tif,clean16.png,beads.csv,params.json}}"
               f" ({scene.params['n_objects']} objects)")
     print(f"{len(stems)} scene(s) of kind '{args.kind}' in {outdir.resolve()}")

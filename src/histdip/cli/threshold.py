@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..io import check_output_path, read_image
 from ..plotting import histogram_plot
 from ..result import split_record
+from ..validate import require_signal
 from . import config_flags, outputs
 
 
@@ -72,7 +73,7 @@ def run(args):
         check_output_path(plot, overwrite=args.overwrite, protect=[path])
     image = read_image(path)
     with outputs.about(path):
-        prep = HistDip(config).prepare(image)
+        prep = HistDip(config).prepare(require_signal(image))
     prior, choice = prep.prior, prep.choice
     count, total = int(prior.mask.sum()), int(prior.mask.size)
     low = prior.threshold_low

@@ -120,6 +120,8 @@ def load_config(path):
         data = yaml.safe_load(text)  # YAML is a superset of JSON
     except yaml.YAMLError:
         raise ConfigError(f"{path}: not valid JSON or YAML") from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise ConfigError(f"{path}: nested too deeply to be a config") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings")
     if "histdip_config" in data:

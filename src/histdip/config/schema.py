@@ -157,6 +157,9 @@ class RestoreConfig(_Strict):
     ``eval`` (eval-mode prediction of the averaged network); ``tile`` bounds the
     prediction's tile side for large images; ``ensemble`` averages the prediction over
     that many flips and quarter turns.
+
+    ``max_memory`` bounds the memory a restoration adds (None: what is free;
+    docs/reliability.md, "Memory").
     """
 
     method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
@@ -191,6 +194,11 @@ class RestoreConfig(_Strict):
     stopping: StoppingConfig = Field(default_factory=StoppingConfig)
     seed: int = 0
     device: str = "cpu"
+    #: The memory a restoration may add to its process, in bytes (``2G``, ``500M`` are
+    #: read too); None: what the machine and the process's limits leave. Above it
+    #: ``tile`` and ``patch_size`` are lowered, or the run refused
+    #: (:func:`histdip.memory.plan_memory`). A setting of how to run, like ``device``.
+    max_memory: Optional[int] = None
 
     @field_validator("threshold", "threshold_low", mode="before")
     @classmethod
@@ -240,6 +248,18 @@ class RestoreConfig(_Strict):
         if value != "auto" and not 0 < float(value) <= 10000:
             raise ValueError(f"background radius must be 'auto' or a number of pixels in (0, 10000], got {value}")
         return value
+
+    @field_validator("max_memory", mode="before")
+    @classmethod
+    def _check_max_memory(cls, value):
+        if value is None:
+            return None
+        from ..memory import parse_size
+
+        try:
+            return parse_size(value)
+        except ConfigError as err:
+            raise ValueError(str(err)) from None
 
     @field_validator("device")
     @classmethod

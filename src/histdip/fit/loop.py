@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..progress import open_progress
 from ..tensors import block_mean
 from .optim import Adam
 
@@ -160,7 +161,8 @@ def fit(
         Keep ``preview`` every this many steps (0: none), or as a
         :class:`SnapshotPlan` says (bounded in number and size).
     progress : bool
-        Show a tqdm bar with the loss and the time left.
+        Show the progress with the loss: a tqdm bar on a terminal, a few lines with the
+        stop reason in a log (:mod:`histdip.progress`).
     callback : callable, optional
         ``callback(step, loss) -> bool``, called after every finite step: a true value
         stops the fit there, with the stop reason ``cancelled: ...`` (a viewer's cancel
@@ -183,11 +185,9 @@ def fit(
     bar = None
     best = None  # (step, weights) the stopper rated best, for stoppers that rate
     if progress:
-        from tqdm.auto import tqdm
-
-        # disable=None: a bar on a terminal, none in a log file or a pipe.
-        bar = tqdm(total=iterations, desc="fitting", unit="it", dynamic_ncols=True, leave=False, disable=None)
+        bar = open_progress(iterations, "fitting", "it", items="steps")
     start = time.perf_counter()
+    finished = False
     try:
         for step in range(1, iterations + 1):
             inp, target, weight = sampler(step)
@@ -226,19 +226,20 @@ def fit(
                     stop_reason = f"{reason} (stopped at {step} of {iterations})"
                     break
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss_value:.3g}")
+                bar.update(1, loss=f"{loss_value:.3g}")
             if callback is not None and callback(step, loss_value):
                 stop_reason = f"cancelled: stopped by the caller at iteration {step} of {iterations}"
                 break
+        fitted = average.model if average is not None else net
+        best_step = None
+        if best is not None and best[0] != done:
+            fitted.load_state_dict(best[1])
+            best_step = best[0]
+            stop_reason += f"; output from step {best[0]}, the closest to the noise level"
+        finished = True
     finally:
         if bar is not None:
-            bar.close()
-    fitted = average.model if average is not None else net
-    best_step = None
-    if best is not None and best[0] != done:
-        fitted.load_state_dict(best[1])
-        best_step = best[0]
-        stop_reason += f"; output from step {best[0]}, the closest to the noise level"
+            # A log's last line of the fit says why it ended (an exception says it itself).
+            bar.close(stop_reason if finished else "interrupted", count=done)
     return Fit(fitted, net, done, stop_reason, time.perf_counter() - start, tuple(losses),
                tuple(getattr(stopper, "history", ())), tuple(snapshots), best_step)

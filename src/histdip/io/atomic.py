@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import HistdipError, InputError
+from ..errors import HistdipError, OutputError
 
 
 def check_output_path(path, *, overwrite=False, protect=(), folder_may_be_missing=False):
@@ -34,21 +34,25 @@ def check_output_path(path, *, overwrite=False, protect=(), folder_may_be_missin
 
     Raises
     ------
-    InputError
+    OutputError
+        One line: the destination is an input, a folder, an existing file (without
+        ``overwrite``), or lies in a folder that is missing or not writable.
     """
     path = Path(path)
     for other in protect:
         if _same_file(path, Path(other)):
-            raise InputError(f"{path}: output would overwrite the input {other}; choose another output path")
+            raise OutputError(f"{path}: output would overwrite the input {other}; choose another output path")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name for the output")
+        raise OutputError(f"{path}: is a folder; give a file name for the output")
     if (path.exists() or path.is_symlink()) and not overwrite:
-        raise InputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)")
+        raise OutputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)")
     parent = path.parent
     if parent.exists() and not parent.is_dir():
-        raise InputError(f"{path}: {parent} is not a folder")
+        raise OutputError(f"{path}: {parent} is not a folder")
     if not parent.is_dir() and not folder_may_be_missing:
-        raise InputError(f"{path}: output folder {parent} does not exist")
+        raise OutputError(f"{path}: output folder {parent} does not exist")
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):  # refused now, before any work is spent
+        raise OutputError(f"{path}: cannot write in {parent} (the folder is read-only)")
     return path
 
 
@@ -69,7 +73,9 @@ def atomic_output(path, *, overwrite=False, protect=()):
     is atomic) and keeps the destination's extension, so writers that pick the format
     from the name still work. On any exception, including KeyboardInterrupt, the
     temporary file is removed and ``path`` is left as it was. Without ``overwrite`` the
-    final step refuses to replace a file that appeared in the meantime.
+    final step refuses to replace a file that appeared in the meantime. An
+    :class:`OSError` of the writer (a full disk) propagates as it is, the temporary file
+    removed; the command line reports it in one line naming the output.
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, protect=protect)
@@ -92,8 +98,9 @@ class OutputBatch:
     Use as a context manager: :meth:`stage` returns a temporary path to write each
     output to (it keeps the destination's extension); when the block ends normally every
     staged file is renamed onto its destination, and when it raises, every temporary file
-    is removed and no destination is touched. Should one rename fail, the outputs already
-    put in place by this batch are removed again.
+    is removed and no destination is touched. Should one rename fail (a full disk: an
+    :class:`~histdip.errors.OutputError` naming the destination), the outputs already put
+    in place by this batch are removed again.
 
     Destinations may lie in a folder that does not exist yet (e.g. a snapshots folder);
     it is created at commit time and removed again on failure if it stays empty.
@@ -129,7 +136,7 @@ class OutputBatch:
         path = Path(path)
         self.check(path)
         if any(_same_file(path, final) for _, final in self._staged):
-            raise InputError(f"{path}: written twice in one run")
+            raise OutputError(f"{path}: written twice in one run")
         folder = path.parent
         while not folder.is_dir():
             folder = folder.parent
@@ -165,7 +172,10 @@ class OutputBatch:
                         folder = folder.parent
                     final.parent.mkdir(parents=True, exist_ok=True)
                     made_dirs.extend(reversed(missing))
-                _commit(tmp, final, self.overwrite)
+                try:
+                    _commit(tmp, final, self.overwrite)
+                except OSError as err:  # disk full while renaming: about the destination, in one line
+                    raise OutputError(f"{final}: cannot write output ({err.strerror or err})") from None
                 done.append(final)
         except BaseException:
             for final in done:
@@ -184,7 +194,7 @@ def _mkstemp(path, folder):
     try:
         return tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=folder)
     except OSError as err:
-        raise InputError(f"{path}: cannot write in {folder} ({err.strerror or err})") from None
+        raise OutputError(f"{path}: cannot write in {folder} ({err.strerror or err})") from None
 
 
 def _commit(tmp, path, overwrite):
@@ -199,8 +209,8 @@ def _commit(tmp, path, overwrite):
     try:
         os.link(tmp, path)  # fails if path exists: no clobbering, even in a race
     except FileExistsError:
-        raise InputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)") from None
+        raise OutputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)") from None
     except OSError:
         if path.exists():
-            raise InputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)") from None
+            raise OutputError(f"{path}: already exists; refusing to overwrite it (pass --overwrite to replace it)") from None
         os.replace(tmp, path)  # file system without hard links
