@@ -16,6 +16,14 @@ import torch
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Every test starts at one torch thread: a test that set another (a benchmark's
+    ``--threads``) would otherwise change the floats of every fit after it."""
+    torch.set_num_threads(1)
+    yield
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """The shared data folder (``../shared/data`` beside the repo, or $HISTDIP_DATA, as the
