@@ -22,10 +22,11 @@ class ChannelNorm(nn.Module):
     unlike BatchNorm it behaves the same in train and eval mode.
     """
 
-    def __init__(self, channels, eps=1e-5):
+    def __init__(self, channels, eps=1e-5, dims=2):
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(1, channels, 1, 1))
-        self.bias = nn.Parameter(torch.zeros(1, channels, 1, 1))
+        shape = (1, channels) + (1,) * dims
+        self.weight = nn.Parameter(torch.ones(shape))
+        self.bias = nn.Parameter(torch.zeros(shape))
         self.eps = eps
 
     def forward(self, x):
@@ -34,46 +35,58 @@ class ChannelNorm(nn.Module):
         return (x - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
 
 
-def _norm(kind, channels):
+#: Per number of spatial axes: convolution, reflection padding, batch norm, and the
+#: interpolation that ``upsample='bilinear'`` means there.
+_LAYERS = {
+    1: (nn.Conv1d, nn.ReflectionPad1d, nn.BatchNorm1d, "linear"),
+    2: (nn.Conv2d, nn.ReflectionPad2d, nn.BatchNorm2d, "bilinear"),
+    3: (nn.Conv3d, nn.ReflectionPad3d, nn.BatchNorm3d, "trilinear"),
+}
+
+
+def _norm(kind, channels, dims=2):
     if kind == "batch":
-        return nn.BatchNorm2d(channels)
+        return _LAYERS[dims][2](channels)
     if kind == "group":
         return nn.GroupNorm(1, channels)
     if kind == "channel":
-        return ChannelNorm(channels)
+        return ChannelNorm(channels, dims=dims)
     return nn.Identity()
 
 
-def _conv(cin, cout, size, stride=1, padding="reflection"):
+def _conv(cin, cout, size, stride=1, padding="reflection", dims=2):
+    conv, reflect = _LAYERS[dims][:2]
     pad = (size - 1) // 2
     if pad == 0:
-        return nn.Conv2d(cin, cout, size, stride)
+        return conv(cin, cout, size, stride)
     if padding == "reflection":
-        return nn.Sequential(nn.ReflectionPad2d(pad), nn.Conv2d(cin, cout, size, stride))
-    return nn.Conv2d(cin, cout, size, stride, padding=pad)
+        return nn.Sequential(reflect(pad), conv(cin, cout, size, stride))
+    return conv(cin, cout, size, stride, padding=pad)
 
 
-def _block(cin, cout, size, norm, padding, stride=1):
-    return [_conv(cin, cout, size, stride, padding), _norm(norm, cout), nn.LeakyReLU(0.2, inplace=True)]
+def _block(cin, cout, size, norm, padding, stride=1, dims=2):
+    return [_conv(cin, cout, size, stride, padding, dims), _norm(norm, cout, dims), nn.LeakyReLU(0.2, inplace=True)]
 
 
 class _Scale(nn.Module):
     """One scale of the skip network; ``inner`` is the next (coarser) scale or None."""
 
-    def __init__(self, cin, down, up, skip, up_from_inner, inner, cfg):
+    def __init__(self, cin, down, up, skip, up_from_inner, inner, cfg, dims=2, stride=2):
         super().__init__()
-        self.skip = nn.Sequential(*_block(cin, skip, 1, cfg.norm, cfg.padding)) if skip else None
-        deeper = _block(cin, down, 3, cfg.norm, cfg.padding, stride=2)
-        deeper += _block(down, down, 3, cfg.norm, cfg.padding)
+        self.skip = nn.Sequential(*_block(cin, skip, 1, cfg.norm, cfg.padding, dims=dims)) if skip else None
+        deeper = _block(cin, down, 3, cfg.norm, cfg.padding, stride=stride, dims=dims)
+        deeper += _block(down, down, 3, cfg.norm, cfg.padding, dims=dims)
         self.deeper = nn.Sequential(*deeper)
         self.inner = inner
-        mode = cfg.upsample
-        self.upsample = nn.Upsample(scale_factor=2, mode=mode, align_corners=False if mode == "bilinear" else None)
+        mode = _LAYERS[dims][3] if cfg.upsample == "bilinear" else cfg.upsample
+        linear = mode != "nearest"
+        self.upsample = nn.Upsample(scale_factor=stride if isinstance(stride, tuple) else 2, mode=mode,
+                                    align_corners=False if linear else None)
         merged = skip + up_from_inner
         self.merge = nn.Sequential(
-            _norm(cfg.norm, merged),
-            *_block(merged, up, 3, cfg.norm, cfg.padding),
-            *_block(up, up, 1, cfg.norm, cfg.padding),
+            _norm(cfg.norm, merged, dims),
+            *_block(merged, up, 3, cfg.norm, cfg.padding, dims=dims),
+            *_block(up, up, 1, cfg.norm, cfg.padding, dims=dims),
         )
 
     def forward(self, x):
@@ -93,20 +106,31 @@ class SkipNet(nn.Module):
     ----------
     in_channels, out_channels : int
     config : histdip.config.NetworkConfig
+    dims : {1, 2, 3}
+        Spatial axes: a trace (N, C, L), an image (N, C, H, W) or a volume (N, C, D, H, W).
+    stride : int or tuple of int
+        Each scale's down-sampling per axis (2; a tuple such as ``(1, 2, 2)`` keeps
+        a volume's coarse z). The input's sides must be multiples of ``stride`` to the
+        number of scales.
     """
 
-    def __init__(self, in_channels, out_channels, config):
+    def __init__(self, in_channels, out_channels, config, *, dims=2, stride=2):
         super().__init__()
+        if dims not in _LAYERS:
+            raise ValueError(f"dims must be 1, 2 or 3, got {dims!r}")
+        if isinstance(stride, tuple) and len(stride) != dims:
+            raise ValueError(f"stride needs one entry per axis ({dims}), got {stride!r}")
         self.config = config
+        self.dims, self.stride = dims, stride
         self.in_channels, self.out_channels = in_channels, out_channels
         down, up, skip = config.channels_down, config.channels_up, config.channels_skip
         inner = None
         for i in reversed(range(len(down))):
             cin = in_channels if i == 0 else down[i - 1]
             up_from_inner = down[i] if i == len(down) - 1 else up[i + 1]
-            inner = _Scale(cin, down[i], up[i], skip[i], up_from_inner, inner, config)
+            inner = _Scale(cin, down[i], up[i], skip[i], up_from_inner, inner, config, dims, stride)
         self.body = inner
-        self.head = nn.Conv2d(up[0], out_channels, 1)
+        self.head = _LAYERS[dims][0](up[0], out_channels, 1)
         self.sigmoid = config.sigmoid
         self.clamp = getattr(config, "clamp", False)
 

@@ -89,11 +89,20 @@ class Downsample(LinearPhysics):
     kernel : {'lanczos2', 'lanczos3', 'box'}
     recording_noise : noise model, optional
         See :class:`LinearPhysics`; its variance shrinks by :attr:`noise_scale`.
+    dims : {1, 2, 3}
+        Spatial axes of what it takes: (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+    axes : tuple of bool, optional
+        Which of the ``dims`` axes are downsampled (default all): a volume whose z step
+        is already coarse keeps its planes, ``(False, True, True)``.
     """
 
-    def __init__(self, factor=4, kernel="lanczos2", recording_noise=None):
+    def __init__(self, factor=4, kernel="lanczos2", recording_noise=None, *, dims=2, axes=None):
         super().__init__(recording_noise)
         self.factor = int(factor)
+        self.dims = int(dims)
+        self.axes = tuple(bool(a) for a in axes) if axes is not None else (True,) * self.dims
+        if len(self.axes) != self.dims or not any(self.axes):
+            raise ValueError(f"axes needs {self.dims} entries, one of them true; got {axes!r}")
         if kernel == "box":
             taps = np.full(self.factor, 1.0 / self.factor)
         else:
@@ -104,24 +113,45 @@ class Downsample(LinearPhysics):
         # White noise of variance v comes out with variance v * sum(k^2) per axis: a
         # noise model estimated on the photo must be rescaled before it is used on the
         # downsampled target.
-        self.noise_scale = float(np.sum(np.square(taps)) ** 2)
+        self.noise_scale = float(np.sum(np.square(taps)) ** sum(self.axes))
+
+    @property
+    def factors(self):
+        """The factor per spatial axis (1 where an axis is kept)."""
+        return tuple(self.factor if a else 1 for a in self.axes)
 
     def forward(self, x):
-        n, c, h, w = x.shape
         k = self.taps.to(dtype=x.dtype)
-        y = F.pad(x, (self.pad,) * 4, mode="replicate").reshape(n * c, 1, h + 2 * self.pad, w + 2 * self.pad)
-        y = F.conv2d(y, k.view(1, 1, -1, 1), stride=(self.factor, 1))
-        y = F.conv2d(y, k.view(1, 1, 1, -1), stride=(1, self.factor))
-        return y.reshape(n, c, y.shape[-2], y.shape[-1])
+        if self.dims == 2 and all(self.axes):
+            n, c, h, w = x.shape
+            y = F.pad(x, (self.pad,) * 4, mode="replicate").reshape(n * c, 1, h + 2 * self.pad, w + 2 * self.pad)
+            y = F.conv2d(y, k.view(1, 1, -1, 1), stride=(self.factor, 1))
+            y = F.conv2d(y, k.view(1, 1, 1, -1), stride=(1, self.factor))
+            return y.reshape(n, c, y.shape[-2], y.shape[-1])
+        # Any other shape: one 1-D convolution along each downsampled axis in turn.
+        y = x
+        for axis, on in enumerate(self.axes, start=2):
+            if on:
+                y = self._along(y, axis, k)
+        return y
+
+    def _along(self, x, axis, k):
+        moved = x.movedim(axis, -1)
+        lead = moved.shape[:-1]
+        flat = moved.reshape(-1, 1, moved.shape[-1])
+        flat = F.pad(flat, (self.pad, self.pad), mode="replicate")
+        out = F.conv1d(flat, k.view(1, 1, -1), stride=self.factor)
+        return out.reshape(*lead, out.shape[-1]).movedim(-1, axis)
 
 
-def build_physics(kind="downsample", factor=2, kernel="lanczos2", recording_noise=None):
+def build_physics(kind="downsample", factor=2, kernel="lanczos2", recording_noise=None, *, dims=2, axes=None):
     """The forward model of ``kind`` (``identity`` or ``downsample``; a factor of 1 is
-    the identity), owning the noise of what it produces from ``recording_noise``.
+    the identity), owning the noise of what it produces from ``recording_noise``;
+    ``dims`` and ``axes`` as :class:`Downsample`'s.
 
     >>> build_physics("downsample", 4).noise_scale < 1, build_physics("downsample", 1).factor
     (True, 1)
     """
     if kind == "identity" or factor == 1:
         return Identity(recording_noise)
-    return Downsample(factor, kernel, recording_noise)
+    return Downsample(factor, kernel, recording_noise, dims=dims, axes=axes)

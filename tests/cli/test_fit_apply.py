@@ -5,6 +5,8 @@ import json
 import pytest
 import tifffile
 
+from histdip.config import SCHEMA_VERSION
+
 from tests.helpers import assert_one_line_error, beads, cli, files_under, save_png
 
 
@@ -44,7 +46,7 @@ def test_fit_apply_score_chain(tmp_path, capsys):
     rc, _, err = cli(capsys, "fit", train, "-o", tmp_path / "m.pt", "--threshold", "100", "--iterations", "3", "-q")
     assert rc == 0, err
     sidecar = json.loads((tmp_path / "m.json").read_text())
-    assert sidecar["run"]["threshold"] == 100 and sidecar["histdip_config_version"] == 2
+    assert sidecar["run"]["threshold"] == 100 and sidecar["histdip_config_version"] == SCHEMA_VERSION
     rc, _, err = cli(capsys, "apply", tmp_path / "m.pt", train, "-o", tmp_path / "a.tif", "-q")
     assert rc == 0, err
     rc, out, err = cli(capsys, "score", train, "--protocol", "paper", "--threshold", "100", "--restored",

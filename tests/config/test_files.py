@@ -24,7 +24,7 @@ def test_round_trip_with_the_schema_version(tmp_path, name):
 def test_a_version_1_file_reruns_as_it_ran():
     fast = load_config(DATA / "v1_fast.json")
     # written with every field: the fast preset then, the Yen prior (today's learns the split)
-    assert fast == preset("fast").replace(threshold="yen", background="rolling-ball")
+    assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright")
     paper = load_config(DATA / "v1_paper.json")
     assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
     # a field the file lacks had version 1's default: the detour, off
@@ -73,3 +73,12 @@ def test_a_folder_is_not_a_config(tmp_path):
 def test_saved_json_is_strict_json(tmp_path):
     path = save_config(preset("paper"), tmp_path / "c.json")
     json.loads(path.read_text())  # no NaN or Infinity tokens
+
+
+def test_a_version_2_file_reruns_as_fluorescence_plane_by_plane():
+    # Version 2 had neither field: it read every image as bright objects and restored a
+    # stack plane by plane, whatever the defaults are now.
+    fields = migrate({"lr": 0.01}, 2)
+    assert (fields["polarity"], fields["volume"], fields["lr"]) == ("bright", "planes", 0.01)
+    assert migrate({"polarity": "dark"}, 2)["polarity"] == "dark"
+    assert migrate({}, 1)["polarity"] == "bright"

@@ -3,7 +3,7 @@ back with ``--config`` to reproduce the run.
 
 A file written by histdip is a mapping (JSON, or YAML by its extension)::
 
-    {"histdip_config_version": 2, "histdip_config": {...every field...}, ...record...}
+    {"histdip_config_version": 3, "histdip_config": {...every field...}, ...record...}
 
 A file of an older version is migrated on reading (:func:`migrate`), so it reruns as it
 ran. A hand-written mapping of a few fields, without the ``histdip_config`` key, is
@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from .schema import RestoreConfig, one_line
 
 #: Version of the config schema this histdip writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: The defaults of version 1, in which the fields' defaults were the paper's network and
 #: options off. A version-1 file left out the fields added after it was written; each
@@ -51,6 +51,9 @@ def migrate(fields, version):
     """
     if version == SCHEMA_VERSION:
         return dict(fields)
+    if version == 2:
+        # Version 2 knew fluorescence only and restored a stack plane by plane.
+        return {"polarity": "bright", "volume": "planes", **fields}
     if version == 1:
         # Every field a version-1 file lacks had version 1's default.
         out = {}
@@ -61,7 +64,7 @@ def migrate(fields, version):
             out[key] = value
         unknown = set(fields) - set(V1_DEFAULTS)
         out.update({k: fields[k] for k in unknown})  # left for validation to name
-        return out
+        return migrate(out, 2)
     raise ConfigError(f"config schema version {version!r} is not one this histdip reads "
                       f"(it reads 1 to {SCHEMA_VERSION}); upgrade histdip")
 

@@ -160,6 +160,12 @@ class RestoreConfig(_Strict):
 
     ``max_memory`` bounds the memory a restoration adds (None: what is free;
     docs/reliability.md, "Memory").
+
+    The kind of recording: ``polarity`` is ``bright`` (fluorescence: the objects are
+    brighter than their background), ``dark`` (brightfield: dark, absorbing objects on
+    a bright field) or ``auto`` (read from the image); ``volume`` restores a z stack
+    ``planes`` (plane by plane, each warm-started from the last) or ``3d`` (one 3-D
+    network over the volume).
     """
 
     method: Literal["hist-dip", "dip", "threshold"] = "hist-dip"
@@ -199,6 +205,8 @@ class RestoreConfig(_Strict):
     #: ``tile`` and ``patch_size`` are lowered, or the run refused
     #: (:func:`histdip.memory.plan_memory`). A setting of how to run, like ``device``.
     max_memory: Optional[int] = None
+    polarity: Literal["auto", "bright", "dark"] = "auto"
+    volume: Literal["planes", "3d"] = "planes"
 
     @field_validator("threshold", "threshold_low", mode="before")
     @classmethod
