@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (counting, curve, fmd, invented, noise, paper, phone, primary, quality, series, simulator, speed,
-               stopping, sweep)
+from . import (brightfield, counting, curve, fmd, invented, noise, paper, phone, primary, quality, series, simulator,
+               speed, stopping, sweep, traces, volumes)
 from .doc import check_doc, update_doc
 
 #: The commands' modules, in the order ``--help`` lists them.
 COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper, primary, sweep, phone, counting, series,
-            invented)
+            invented, brightfield, traces, volumes)
 
 
 def build_parser():

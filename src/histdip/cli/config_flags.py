@@ -16,7 +16,8 @@ from ..prior.choice import MIN_SNR, MIN_SNR_PHOTO
 
 #: Flags whose value is a :class:`RestoreConfig` field of the same name.
 FIELD_FLAGS = ("sample", "primary", "method", "threshold", "threshold_low", "channel", "background", "background_radius",
-               "iterations", "lr", "seed", "device", "noise_model", "signal_gain", "ensemble", "max_memory")
+               "iterations", "lr", "seed", "device", "noise_model", "signal_gain", "ensemble", "max_memory",
+               "polarity", "volume")
 
 
 def _int_at_least(minimum, name):
@@ -110,6 +111,12 @@ def add_prior_options(parser):
     g.add_argument("--channel", metavar="C", default=None,
                    help=f"plane to restore: {', '.join(CHANNEL_NAMES)} or an index N (default: auto for fast, "
                    "rgb for paper); T is always chosen on the BT.601 grey")
+    g.add_argument("--polarity", choices=("auto", "bright", "dark"), default=None,
+                   help="bright: objects brighter than their background (fluorescence); dark: dark objects on a "
+                   "bright field (brightfield); auto (default): read from the image")
+    g.add_argument("--volume", choices=("planes", "3d"), default=None,
+                   help="a z stack: planes (default: plane by plane, each started from the last) or 3d (one 3-D "
+                   "network over the volume)")
     return g
 
 

@@ -90,10 +90,13 @@ def run(args):
 
 def restore_one(path, out, config, args, protect):
     from ..pipeline import learns_split, restore_detailed
+    from .trace_restore import is_trace, restore_trace_one
     from .zarr_restore import is_zarr, restore_zarr_one
 
     if is_zarr(path):  # larger than memory: tile by tile (docs/omezarr.md)
         return restore_zarr_one(path, out, config, args, protect)
+    if is_trace(path):  # a 1-D sensor trace (docs/traces.md)
+        return restore_trace_one(path, out, config, args, protect)
 
     meta = None
     if Path(path).is_file():  # a named pipe would block the probe's read; read_image says what it is
