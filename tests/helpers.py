@@ -9,10 +9,12 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 import tifffile
 
 from histdip.cli.main import main
-from histdip.io import MIN_SIDE
+from histdip.errors import InputError, OutputError
+from histdip.io import MIN_SIDE, read_image
 
 RNG = np.random.default_rng(0)
 
@@ -32,6 +34,16 @@ def assert_one_line_error(err, command, *needles):
     assert "Traceback" not in err
     for needle in needles:
         assert str(needle) in lines[0], (needle, err)
+
+
+def assert_read_refused(path, needle):
+    """``read_image(path)`` raises an :class:`InputError` (not an output's) of one line
+    that starts with the path and holds ``needle``."""
+    with pytest.raises(InputError) as info:
+        read_image(path)
+    assert not isinstance(info.value, OutputError)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}: ") and needle in message, message
 
 
 def files_under(folder):

@@ -205,6 +205,8 @@ def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path,
     assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"
     rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
     assert rc == 0 and "2 skipped" in stdout
+    # the skipped row carries the stack's steps as its restored row did
+    assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"
 
 
 def _omezarr(path, image):

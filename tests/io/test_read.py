@@ -10,7 +10,7 @@ from histdip.errors import InputError
 from histdip.io import MIN_SIDE, read_image
 from histdip.validate import MIN_SIDE as VALIDATE_MIN_SIDE
 from histdip.validate import validate_image
-from tests.helpers import BAD_INPUTS, save_png
+from tests.helpers import BAD_INPUTS, assert_read_refused, save_png
 
 RNG = np.random.default_rng(0)
 
@@ -19,13 +19,7 @@ RNG = np.random.default_rng(0)
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_is_one_line_input_error(tmp_path, case):
     make, expected = BAD_INPUTS[case]
-    path = make(tmp_path)
-    with pytest.raises(InputError) as info:
-        read_image(path)
-    message = str(info.value)
-    assert "\n" not in message
-    assert message.startswith(f"{path}:")
-    assert expected in message
+    assert_read_refused(make(tmp_path), expected)
 
 
 def test_read_and_validate_agree_on_the_smallest_side(tmp_path):

@@ -22,6 +22,7 @@ worker per core) or on the cluster at ``--scheduler``. The batch:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -300,13 +301,17 @@ def restore_job(job):
 
 
 def _skipped(job):
-    try:
-        record = read_run_record(job["record"])
-    except HistdipError:
+    try:  # the ledger has read its fingerprint: a record this batch wrote (a stack's has no "run")
+        record = json.loads(Path(job["record"]).read_text())
+    except (OSError, ValueError):
         record = {}
     run = record.get("run", {})
-    return _row(job, "skipped", threshold=run.get("threshold"), iterations=run.get("iterations"),
-                seconds=run.get("seconds"), layer=record.get("histdip_config", {}).get("primary"),
+    iterations, seconds = run.get("iterations"), run.get("seconds")
+    if "planes" in record:  # a stack: a record per plane, as its restored row has them
+        iterations = sum(int(p.get("iterations") or 0) for p in record["planes"])
+        seconds = record.get("stack", {}).get("seconds")
+    return _row(job, "skipped", threshold=run.get("threshold"), iterations=iterations,
+                seconds=seconds, layer=record.get("histdip_config", {}).get("primary"),
                 error="done earlier with the same settings")
 
 
