@@ -227,6 +227,13 @@ def test_an_ome_zarr_image_is_restored_alone_and_in_a_folder(tmp_path, capsys):
                           "fixed", "--threshold", "60")
     assert rc == 0, err
     assert open_omezarr(tmp_path / "one" / "slide_histdip.ome.zarr").levels[0].shape == (64, 96)
+    # -o names the store (and its record beside it); a TIFF name is refused for a Zarr input
+    rc, _, err = cli(capsys, "restore", store, "-o", tmp_path / "named.ome.zarr", "--iterations", "3", "--stop",
+                     "fixed", "--threshold", "60", "-q")
+    assert rc == 0, err
+    assert open_omezarr(tmp_path / "named.ome.zarr").levels[0].shape == (64, 96)
+    rc, _, err = cli(capsys, "restore", store, "-o", tmp_path / "named.tif", "--threshold", "60", "-q")
+    assert rc == 2 and "must end in .zarr" in err and not (tmp_path / "named.tif").exists()
     photos(tmp_path / "in", n=1)
     out = tmp_path / "out"
     for expected in ("2 restored", "2 skipped"):

@@ -42,11 +42,12 @@ def add_output_options(parser, *, side_by_side=True, keep_dtype=True):
     return g
 
 
-def output_paths(inputs, args, suffix):
+def output_paths(inputs, args, suffix, *, extensions=None):
     """Destination image of each input: ``-o FILE`` or ``OUTDIR/<stem><suffix>.tif``.
 
-    Checks that ``-o`` goes with a single input and has a writable extension, and that no
-    two inputs share a destination. The folder is created (only when every check passes).
+    Checks that ``-o`` goes with a single input and has a writable extension (one of
+    ``extensions(input)``; default: an image's), and that no two inputs share a
+    destination. The folder is created (only when every check passes).
 
     Returns
     -------
@@ -57,10 +58,10 @@ def output_paths(inputs, args, suffix):
         if len(inputs) != 1:
             raise ConfigError(f"-o names one output but {len(inputs)} inputs were given; use --outdir")
         out = Path(args.output)
-        if out.suffix.lower() not in WRITE_EXTENSIONS:
-            raise ConfigError(
-                f"{out}: output must end in .tif, .tiff or .png (got {out.suffix or 'no extension'})"
-            )
+        allowed = extensions(inputs[0]) if extensions else WRITE_EXTENSIONS
+        if out.suffix.lower() not in allowed:
+            names = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+            raise ConfigError(f"{out}: output must end in {names} (got {out.suffix or 'no extension'})")
         outs = [out]
     else:
         outdir = Path(args.outdir or DEFAULT_OUTDIR)
@@ -77,6 +78,19 @@ def output_paths(inputs, args, suffix):
             )
         seen[key] = inp
     return outs
+
+
+def restore_extensions(path):
+    """The extensions ``histdip restore -o`` takes for the input ``path``: an OME-Zarr
+    image's ``.zarr`` (a folder), a trace's ``.csv`` or ``.npy``, else an image's."""
+    from .trace_restore import is_trace
+    from .zarr_restore import is_zarr
+
+    if is_zarr(path):
+        return (".zarr",)
+    if is_trace(path):
+        return (".csv", ".npy")
+    return WRITE_EXTENSIONS
 
 
 def make_folder(path):

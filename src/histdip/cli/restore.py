@@ -79,7 +79,7 @@ def run(args):
             raise ConfigError(f"--report {args.report} names one page but {len(args.inputs)} inputs were given; "
                               "give --report alone for one page beside each output")
     config = config_flags.config_from_args(args)
-    outs = outputs.output_paths(args.inputs, args, SUFFIX)
+    outs = outputs.output_paths(args.inputs, args, SUFFIX, extensions=outputs.restore_extensions)
     protect = [Path(p) for p in args.inputs]
 
     def one(index, path):
