@@ -16,50 +16,18 @@ import pytest
 
 from histdip.report import build_report, render_html, write_report
 from histdip.report.images import decode_uri
+from tests.report.browser import CHROMIUM, assert_offline, browser_page  # noqa: F401 (a fixture)
 
-CHROMIUM = next((p for p in (os.environ.get("HISTDIP_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium")
-                 if p and Path(p).is_file()), None)
 # CI (.ci/run sets HISTDIP_REQUIRE_BROWSER) must run these: there a missing Chromium fails.
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("HISTDIP_REQUIRE_BROWSER"),
                                 reason="no Chromium found (apt-get install chromium, or set HISTDIP_CHROMIUM); "
                                 ".ci/run installs it")
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FIGURE = Path(__file__).parents[2] / "docs" / "figures" / "report.png"
-
-
-@pytest.fixture
-def browser_page(tmp_path):
-    """A fresh Chromium page (its own profile folder) that records console errors and requests."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
-    with sync_api.sync_playwright() as driver:
-        context = driver.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.problems, page.requests = [], []
-        page.on("console", lambda m: m.type in ("error", "warning") and page.problems.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url[:80]}"))
-        page.on("request", lambda r: page.requests.append(r.url))
-        try:
-            yield page
-        finally:
-            context.close()
 
 
 def open_report(page, path):
     page.goto(Path(path).resolve().as_uri())
     page.wait_for_function("document.getElementById('viewer').dataset.layer !== ''")
-
-
-def assert_offline(page):
-    assert page.problems == []
-    assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
-    # Nothing fetched by the page's own means either (images from data: URIs are not listed).
-    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
-    assert all(url.startswith(("file:", "data:")) for url in loaded), loaded
 
 
 def drag(page, selector, dx, dy=0):

@@ -245,7 +245,8 @@ def _run_jobs(client, jobs, bar, rows):
             rows[job["index"]] = row
             bar.update(1, note=f"{job['path'].name} {row['status']}")
             if row["status"] == "failed":
-                bar.write(f"histdip restore: error: {job['path']}: {row['error']}")
+                where = "" if row["error"].startswith(str(job["path"])) else f"{job['path']}: "
+                bar.write(f"histdip restore: error: {where}{row['error']}")
     except BaseException:
         client.cancel(list(futures))
         raise
@@ -318,7 +319,7 @@ def _skipped(job):
 def _row(job, status, *, error=None, threshold=None, iterations=None, seconds=None, layer=None):
     return {"index": job["index"], "file": str(job["path"]), "status": status,
             "threshold": None if threshold is None else round(float(threshold), 4), "iterations": iterations,
-            "seconds": seconds, "layer": layer,
+            "seconds": None if seconds is None else round(float(seconds), 2), "layer": layer,
             "warm_start": None if job["warm"] is None else job["warm"]["source"],
             "output": str(job["out"]), "error": error}
 
@@ -333,8 +334,13 @@ def _bar(total, args):
 def _finish(rows, summary, args):
     write_summary(summary, rows)
     counts = tally(rows)
+    index = ""
+    if args.report:  # a page per input was asked for: and one over them all
+        from ..report import write_index
+
+        index = f", index: {write_index(summary)}"
     outputs.say(args, f"{len(rows)} inputs: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-                + f"  (summary: {summary})")
+                + f"  (summary: {summary}{index})")
     for row in rows:
         if row["status"] == "left alone":
             print(f"histdip restore: {row['file']}: {row['error']}", file=sys.stderr)

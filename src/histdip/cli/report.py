@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..io import check_output_path, read_image
+from ..report.page import default_report_path
 from . import config_flags, outputs
 
 #: The extensions a report may be written with.
@@ -31,9 +32,12 @@ def register(sub):
         "stopping rule; the histogram with T and the mask; the counted objects with their table; "
         "reference-free figures, the settings and the run record. Opens offline; fetches nothing.",
     )
-    p.add_argument("run", metavar="RUN.json", help="the <stem>_histdip.json that histdip restore wrote")
+    p.add_argument("run", metavar="RUN.json",
+                   help="the <stem>_histdip.json that histdip restore wrote; or a batch's --outdir (or its "
+                   "histdip_summary.csv): the batch's index page, thumbnails and a sortable table")
     p.add_argument("-o", "--output", metavar="HTML", default=None,
-                   help="the page (default: <run stem>_report.html beside the JSON)")
+                   help="the page (default: <run stem>_report.html beside the JSON; a batch's index.html in "
+                   "its folder)")
     p.add_argument("--reference", metavar="CLEAN", default=None,
                    help="a clean image of the same scene: PSNR and SSIM of the input and the output against it")
     p.add_argument("--dip", metavar="RUN.json", default=None,
@@ -44,12 +48,6 @@ def register(sub):
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     p.set_defaults(func=run)
     return p
-
-
-def default_report_path(out):
-    """The page written beside output image ``out``: ``<output stem>_report.html``."""
-    out = Path(out)
-    return out.with_name(f"{out.stem}_report.html")
 
 
 def check_report_path(path):
@@ -91,6 +89,8 @@ def run(args):
     from ..report import read_run_record, render_html, report_from_run, write_report
 
     source = Path(args.run)
+    if source.is_dir() or source.suffix.lower() == ".csv":
+        return run_index(args, source)
     out = check_report_path(args.output) if args.output else default_report_path(source.with_suffix(".tif"))
     protect = [source] + ([Path(args.reference)] if args.reference else [])
     check_output_path(out, overwrite=args.overwrite, protect=protect, folder_may_be_missing=True)
@@ -102,4 +102,18 @@ def run(args):
     with outputs.writing(out):
         write_report(render_html(data), out, overwrite=args.overwrite, protect=protect)
     outputs.say(args, summary_line(data, out))
+    return 0
+
+
+def run_index(args, source):
+    """``histdip report OUTDIR``: the index page of a batch."""
+    from ..report import write_index
+
+    for flag in ("reference", "dip", "pixel_size"):
+        if getattr(args, flag, None) is not None:
+            raise ConfigError(f"--{flag.replace('_', '-')} is for one run's page, not a batch's index; "
+                              "give the run's JSON instead")
+    out = check_report_path(args.output) if args.output else None
+    page = write_index(source, out, overwrite=True)
+    outputs.say(args, f"wrote {page} (the batch's index: {page.stat().st_size / 1e6:.1f} MB)")
     return 0

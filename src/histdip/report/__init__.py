@@ -11,7 +11,9 @@ page opens offline and fetches nothing (docs/report.md).
 * :mod:`.data` -- :class:`ReportData` and :func:`build_report`, :func:`report_from_run`;
 * :mod:`.images`, :mod:`.charts`, :mod:`.numbers` -- the embedded images, the SVG
   charts and the figures;
-* :mod:`.page` -- :func:`render_html`, :func:`write_report`.
+* :mod:`.page` -- :func:`render_html`, :func:`write_report`;
+* :mod:`.index` -- :func:`write_index`, the index page of a batch (thumbnails and a
+  sortable table over its ``histdip_summary.csv``).
 
 From Python::
 
@@ -24,9 +26,11 @@ From Python::
 """
 
 from .data import PAGE_LIMIT, SNAPSHOT_LIMIT, ReportData, assemble, build_report, report_from_run
-from .page import render_html, write_report
+from .index import find_summary, index_rows, render_index, write_index
+from .page import default_report_path, render_html, write_report
 from ..io import read_run_record
 from .run import Run, run_from_files, run_from_result
 
-__all__ = ["PAGE_LIMIT", "SNAPSHOT_LIMIT", "ReportData", "Run", "assemble", "build_report", "read_run_record", "render_html",
-           "report_from_run", "run_from_files", "run_from_result", "write_report"]
+__all__ = ["PAGE_LIMIT", "SNAPSHOT_LIMIT", "ReportData", "Run", "assemble", "build_report", "default_report_path",
+           "find_summary", "index_rows", "read_run_record", "render_html", "render_index", "report_from_run",
+           "run_from_files", "run_from_result", "write_index", "write_report"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from html import escape
 from importlib.resources import files
+from pathlib import Path
 from string import Template
 
 from .. import __version__
@@ -155,6 +156,12 @@ def render_html(data):
         css=_resource("page.css"), js=_resource("page.js"), layer_radios=_layer_radios(data),
         width=w, height=h, ratio=f"{w / h:.5f}", orientation="portrait" if h > w else "landscape", fit=_fit(data), split=_split(data), counts=_counts(data), numbers=_numbers(data),
         notes=notes, data=_script_json(payload))
+
+
+def default_report_path(out):
+    """The page written beside output image ``out``: ``<output stem>_report.html``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_report.html")
 
 
 def write_report(data, path, *, overwrite=False, protect=()):
