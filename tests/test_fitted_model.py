@@ -48,6 +48,17 @@ def test_applying_to_itself_gives_restores_eval_output():
     np.testing.assert_allclose(histdip.apply_model(model, image), restored, atol=1e-4)
 
 
+def test_a_brightfield_model_applies_the_right_way_up():
+    # Dark beads on a bright field: the fit is of the inverted planes, the output is not.
+    image = 255 - beads()
+    settings = dict(threshold=70, polarity="dark", background="none", **FEW)
+    model = histdip.fit_model(image, **settings)
+    restored = histdip.restore(image, **settings)
+    applied = histdip.apply_model(model, image)
+    np.testing.assert_allclose(applied, restored, atol=1e-4)
+    assert np.median(applied) > 200 and model.fit_record["polarity"] == "dark"
+
+
 def test_a_model_fitted_at_a_gain_applies_at_the_image_scale():
     # A dim learned-split signal is fitted at unit peak (histdip.pipeline.signal_gain).
     rng = np.random.default_rng(3)

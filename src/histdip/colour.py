@@ -38,20 +38,27 @@ def luma(image):
     return image[..., :3].astype(np.float64) @ BT601
 
 
-def auto_channel(image):
-    """Index of the channel that carries the fluorescence.
+def auto_channel(image, *, polarity="bright"):
+    """Index of the channel that carries the signal.
 
     The channel with the largest spread between its median (the background) and its
     99.9th percentile (the brightest signal) wins; that is the green channel for the
-    paper's photos, where red and blue are near zero.
+    paper's photos, where red and blue are near zero. With ``polarity='dark'``
+    (brightfield: dark objects on a bright field) the spread is the mirror one, from the
+    0.1th percentile (the darkest object) up to the median: the channel the objects
+    absorb most in, not the dimmest channel of a colour cast (the green of the yellow
+    brightfield phone photos, whose dim blue plane would win the bright rule).
     """
     image = np.asarray(image)
     n = min(image.shape[-1], 3)
-    spread = [np.percentile(image[..., c], 99.9) - np.median(image[..., c]) for c in range(n)]
+    if polarity == "dark":
+        spread = [np.median(image[..., c]) - np.percentile(image[..., c], 0.1) for c in range(n)]
+    else:
+        spread = [np.percentile(image[..., c], 99.9) - np.median(image[..., c]) for c in range(n)]
     return int(np.argmax(spread))
 
 
-def select_channel(image, channel="auto"):
+def select_channel(image, channel="auto", *, polarity="bright"):
     """Reduce a colour image to the plane histdip works on.
 
     Parameters
@@ -61,6 +68,8 @@ def select_channel(image, channel="auto"):
         ``'auto'`` picks the channel carrying the fluorescence (:func:`auto_channel`),
         ``'luma'`` is the paper's BT.601 grey, ``'rgb'`` keeps the three colour planes
         (the paper's network fits RGB). A grey image ignores this setting.
+    polarity : {'bright', 'dark'}
+        The objects' side, for ``'auto'`` (:func:`auto_channel`).
 
     Returns
     -------
@@ -74,7 +83,7 @@ def select_channel(image, channel="auto"):
     spec = str(channel).lower()
     nch = image.shape[-1]
     if spec == "auto":
-        return image[..., auto_channel(image)].astype(np.float64)
+        return image[..., auto_channel(image, polarity=polarity)].astype(np.float64)
     if spec == "luma":
         if nch < 3:
             return image[..., 0].astype(np.float64)

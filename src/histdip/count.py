@@ -351,7 +351,7 @@ def count_result(result, photo, *, pixel_size=None, **options):
     """
     from .planes import read_planes
 
-    planes = read_planes(photo, channel=result.config.channel)
+    planes = read_planes(photo, channel=result.config.channel, polarity=result.config.polarity)
     layers = result.layers
     signal = signal_plane(layers["signal"] if layers is not None else result.image)
     background = None if layers is None else signal_plane(layers["background"])

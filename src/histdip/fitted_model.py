@@ -148,4 +148,5 @@ def apply_model(model, image):
                       device=str(device), channels_last=c.channels_last)
     # The network answers at the gain it was fitted at (records older than the gain: 1).
     out = predict_image(model.net, x, amounts, tile=c.tile, ensemble=c.ensemble) / model.fit_record.get("target_gain", 1.0)
-    return prep.planes.image.from_unit(out, offset=prep.prior.background == "none")
+    # A dark (brightfield) fit is of the inverted planes: back to the image's own way up.
+    return prep.planes.from_unit(out, offset=prep.prior.background == "none")

@@ -1,6 +1,7 @@
 """The HIST-DIP pipeline: one straight line through the stages.
 
-    image -> validate -> planes -> threshold prior (sample='auto' decided) -> noise
+    image -> validate -> planes (polarity read; brightfield inverted) -> threshold prior
+          (sample='auto' decided) -> noise
           -> problem (network, forward model with its noise, target, sampler, stopper)
           -> fit -> output -> Result
 
@@ -74,7 +75,7 @@ class HistDip:
         ``sample='auto'`` on the way. No fitting: what ``histdip threshold`` shows.
         ``config`` replaces the restorer's own (the settings a memory plan chose)."""
         config = self.config if config is None else config
-        planes = read_planes(require_signal(validate_image(image)), channel=config.channel)
+        planes = read_planes(require_signal(validate_image(image)), channel=config.channel, polarity=config.polarity)
         if learns_split(config):
             return self._prepare_learned(planes, config)
         choice = noise = None
@@ -152,14 +153,17 @@ class HistDip:
             problem, noise, fit, gain = self._fit(prep, snapshots=snapshots, progress=progress, signal=signal,
                                                   warm_start=warm_start, callback=callback)
             out = problem.output(fit) / gain
-            snaps = tuple((k, planes.image.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
+            snaps = tuple((k, planes.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
         layers = _layers(prep, out, background)
-        image = planes.image.from_unit(out, offset=keep_offset)
+        image = planes.from_unit(out, offset=keep_offset)
+        if layers is not None and planes.is_dark:
+            # Brightfield: the output is the restored recording (dark objects on a bright field).
+            image = layers["recording"]
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
                       primary=prep.primary, split_prior=prep.split_prior, gain=gain,
                       warm_start=None if fit is None or warm_start is None else warm_start.describe(),
-                      memory=memory.record())
+                      memory=memory.record(), polarity=planes.polarity)
 
     def fit(self, image, *, progress=False):
         """Fit the network on ``image`` without predicting its output.
@@ -175,7 +179,8 @@ class HistDip:
         prep = self.prepare(image, config=memory.config)
         problem, noise, fit, gain = self._fit(prep, progress=progress)
         result = Result(image=None, config=prep.config, prior=prep.prior, choice=prep.choice, fit=fit, noise=noise,
-                        seconds=time.perf_counter() - start, gain=gain, memory=memory.record())
+                        seconds=time.perf_counter() - start, gain=gain, memory=memory.record(),
+                        polarity=prep.planes.polarity)
         return result, problem
 
     def _fit(self, prep, *, snapshots=0, progress=False, signal=None, warm_start=None, callback=None):
@@ -242,10 +247,9 @@ def _layers(prep, out, background=None):
         unit = layers_from_recording(out, sp.background_radius or 25.0, smooth=sp.smooth)
     else:
         unit = layers_from_signal(out, sp.plane_background(planes) if background is None else background, sp.split)
-    image = planes.image
-    return {"signal": image.from_unit(unit.signal, offset=False),
-            "recording": image.from_unit(unit.recording, offset=True),
-            "background": image.from_unit(unit.background, offset=True),
+    return {"signal": planes.from_unit(unit.signal, offset=False),
+            "recording": planes.from_unit(unit.recording, offset=True),
+            "background": planes.from_unit(unit.background, offset=True),
             "split": unit.split}
 
 

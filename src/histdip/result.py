@@ -59,6 +59,10 @@ class Result:
     memory : dict or None
         The memory estimate, the budget and the settings lowered to fit it
         (:meth:`histdip.memory.MemoryPlan.record`).
+    polarity : histdip.prior.polarity.PolarityChoice or None
+        The polarity used and, for ``polarity='auto'``, how it was read; None where it
+        was not asked (bright). With polarity dark and a learned split, ``image`` is the
+        recording layer (a brightfield image, dark objects on the bright field).
     """
 
     image: np.ndarray | None
@@ -75,10 +79,18 @@ class Result:
     gain: float = 1.0
     warm_start: dict | None = None
     memory: dict | None = None
+    polarity: object = None
+
+    @property
+    def is_dark(self):
+        """Whether the image was restored as brightfield (polarity dark)."""
+        return self.polarity is not None and self.polarity.is_dark
 
     @property
     def primary_layer(self):
         """The name of the layer ``image`` holds: ``signal`` or ``recording``."""
+        if self.layers is not None and self.is_dark:
+            return "recording"
         return self.config.primary if self.layers is not None else "signal"
 
     @property
@@ -109,6 +121,8 @@ class Result:
         """One line for people: the sample chosen, T, steps and why the fit stopped.
         ``short`` keeps only the kind of stop ("cap", "noise level"...)."""
         parts = []
+        if self.is_dark:
+            parts.append("polarity dark" + (" (auto)" if self.polarity.dark_share is not None else ""))
         if self.choice is not None:
             parts.append(f"sample {self.choice.sample} (auto)")
         if self.layers is not None:
@@ -156,9 +170,15 @@ class Result:
             # The fit's weight gradients are summed across threads in another order at
             # another thread count: a run reproduces bit for bit at this one.
             "torch_threads": torch.get_num_threads(),
+            **self._polarity_record(),
             **self._split_record(),
             **self._curve_record(),
         }
+
+    def _polarity_record(self):
+        if self.polarity is None:
+            return {"polarity": "bright", "polarity_reason": "polarity bright (given)", "polarity_dark_share": None}
+        return self.polarity.to_dict()
 
     def _curve_record(self):
         # The loss at every step and the stopping rule's signal at every check: what the
@@ -176,8 +196,13 @@ class Result:
     def _split_record(self):
         if self.layers is None:
             return {}
+        record = split_record(self.split_prior, self.primary, self.primary_layer)
+        if self.is_dark:
+            record["primary_reason"] = ("brightfield (polarity dark): the output is the restored recording, dark "
+                                        f"objects on the bright field; fitted: {self.config.primary} ("
+                                        f"{record['primary_reason']})")
         return {
-            **split_record(self.split_prior, self.primary, self.primary_layer),
+            **record,
             "split_on_output": self.layers["split"].to_dict(),
             "envelope_scale_px": self.split_prior.background_radius,
             "layers": ["signal", "recording", "background"],

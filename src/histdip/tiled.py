@@ -162,7 +162,7 @@ def _restore_plane(image, index, writer, config, layout, scale, fit_size, bar, p
     del preview
     crop = _as_image(read(y, y + ch, x, x + cw), scale)
     model = fit_model(crop, config, progress=progress)
-    channel = read_planes(crop, channel=config.channel).channel
+    channel = read_planes(crop, channel=config.channel, polarity=model.fit_record.get("polarity", "bright")).channel
     del crop
     fixed = replace(model, config=tile_config(model, channel))
     halo = tile_halo(halo, fixed.config, multiple)
@@ -203,7 +203,7 @@ def tile_config(model, channel):
     """The settings every tile is applied with: the fit's, its decisions fixed.
 
     The fit crop's T (a learned split's included), background kind and radius, and
-    colour channel replace rules and ``auto`` values, so no tile chooses its own and
+    colour channel and polarity replace rules and ``auto`` values, so no tile chooses its own and
     each tile's input to the network is made as the crop's was. A recording fitted whole
     (``primary='recording'``) was fitted on the raw grey: T = 0, no background.
     """
@@ -213,7 +213,7 @@ def tile_config(model, channel):
                      background=rec.get("background", c.background),
                      background_radius=c.background_radius if radius is None else float(radius),
                      channel=channel if channel != "grey" else c.channel, sample=None, primary="auto",
-                     signal_gain="none")
+                     signal_gain="none", polarity=rec.get("polarity") or c.polarity)
 
 
 def tile_windows(shape, tile, halo, multiple, amounts):

@@ -1,4 +1,4 @@
-"""`histdip simulate`: write simulated fluorescence photos with their ground truth.
+"""`histdip simulate`: write simulated fluorescence (or brightfield) photos with their ground truth.
 
 For each scene ``<kind>_<seed>`` it writes
 
@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import ConfigError, InputError
 from .outputs import writing
 
-KINDS = ("beads", "cells", "filaments", "empty")
+KINDS = ("beads", "cells", "filaments", "empty", "brightfield")
 BEAD_SIZES = ("mixed", "points", "small", "medium", "large")
 SUFFIXES = ("_photo.png", "_clean.tif", "_clean16.png", "_beads.csv", "_params.json")
 
@@ -88,7 +88,7 @@ def write_scene(scene, outdir, stem, *, overwrite=False):
 
 
 def run(args):
-    from ..simulate import simulate_scene
+    from ..simulate import simulate_brightfield, simulate_scene
 
     if args.count < 1:
         raise ConfigError(f"--count must be >= 1, got {args.count}")
@@ -112,12 +112,18 @@ def run(args):
     except OSError as err:
         raise InputError(f"cannot create {outdir}: {err}") from None
     for i, stem in enumerate(stems):
-        scene = simulate_scene(args.kind, shape=shape, seed=args.seed + i, noise_level=args.noise_level,
-                               bead_size=bead_size)
+        if args.kind == "brightfield":  # dark absorbing objects; clean: the noise-free recording
+            over = {} if isinstance(bead_size, str) else {"radius": (bead_size[0] / 2, bead_size[1] / 2)}
+            scene = simulate_brightfield(shape, args.seed + i, noise_level=args.noise_level, **over)
+            objects = len(scene.beads)
+        else:
+            scene = simulate_scene(args.kind, shape=shape, seed=args.seed + i, noise_level=args.noise_level,
+                                   bead_size=bead_size)
+            objects = scene.params["n_objects"]
         with writing(outdir / f"{stem}_photo.png"):
             write_scene(scene, outdir, stem, overwrite=args.overwrite)
         print(f"wrote {outdir / stem}_{{photo.png,clean.tif,clean16.png,beads.csv,params.json}}"
-              f" ({scene.params['n_objects']} objects)")
+              f" ({objects} objects)")
     print(f"{len(stems)} scene(s) of kind '{args.kind}' in {outdir.resolve()}")
     return 0
 
@@ -125,9 +131,10 @@ def run(args):
 def register(sub):
     p = sub.add_parser(
         "simulate",
-        help="write simulated fluorescence photos with clean references",
+        help="write simulated fluorescence or brightfield photos with clean references",
         description="Simulate smartphone fluorescence bead photos (or grey cells / filaments, or an "
-        "empty field) with a known clean image, calibrated on the HIST-DIP paper's photos. For each "
+        "empty field, or brightfield: dark absorbing objects on an uneven bright field) with a known clean image, "
+        "calibrated on the HIST-DIP paper's photos. For each "
         "scene: noisy photo PNG, clean float32 TIFF and 16-bit PNG preview, bead list CSV and "
         "parameter JSON.",
     )

@@ -204,8 +204,9 @@ def _cell(value):
 
 
 def _plane(image, config):
-    planes = read_planes(image, channel=config.get("channel", "auto"))
-    return planes.image.from_unit(planes.recorded, offset=True)
+    # The polarity picks the colour plane of a brightfield photo (histdip.colour).
+    planes = read_planes(image, channel=config.get("channel", "auto"), polarity=config.get("polarity", "bright"))
+    return planes.from_unit(planes.recorded, offset=True)
 
 
 def _images(run, size):
