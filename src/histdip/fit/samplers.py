@@ -92,3 +92,49 @@ class RandomCrops:
             weight[..., top : lh - bottom, left : lw - right] = 1
             self._weights[inner] = weight
         return self._weights[inner]
+
+
+class TraceCrops:
+    """Each step sees ``batch`` random crops of ``size`` samples of a trace (N, C, L).
+
+    The 1-D form of :class:`RandomCrops`: crops start on multiples of the forward
+    model's ``factor``; the loss skips ``margin`` target samples at a crop's inner ends
+    (where the forward model's padding sees the crop's end, not the trace); and
+    ``foreground_share`` of the crops are centred on a random ``foreground`` sample, so
+    that a trace whose events are rare is not fitted on baseline alone.
+    """
+
+    def __init__(self, net_input, target, size, batch, factor, margin, seed=0, foreground=None, foreground_share=0.0):
+        self.net_input, self.target = net_input, target
+        self.batch, self.factor = batch, factor
+        self.rng = np.random.default_rng(seed)
+        n = net_input.shape[-1]
+        self.size = min(size, n) // factor * factor
+        self.lo = self.size // factor
+        self.margin = min(margin, self.lo // 4)
+        self.centres = None
+        if foreground is not None and foreground_share > 0 and np.any(foreground):
+            self.centres = np.flatnonzero(foreground)
+        self.share = foreground_share
+        self._weights = {}
+
+    def __call__(self, step):
+        f, n = self.factor, self.net_input.shape[-1]
+        positions = (n - self.size) // f + 1
+        xs = self.rng.integers(0, positions, self.batch) * f
+        if self.centres is not None:
+            chosen = self.rng.random(self.batch) < self.share
+            picks = self.centres[self.rng.integers(0, len(self.centres), self.batch)]
+            xs = np.where(chosen, np.clip(picks - self.size // 2, 0, n - self.size) // f * f, xs)
+        inp = torch.cat([self.net_input[..., x : x + self.size] for x in xs])
+        tgt = torch.cat([self.target[..., x // f : (x + self.size) // f] for x in xs])
+        return inp, tgt, torch.cat([self._weight(x) for x in xs])
+
+    def _weight(self, x):
+        """(1, 1, l) loss weight of the crop at ``x``: 0 on its inner margins."""
+        inner = (x > 0, x + self.size < self.net_input.shape[-1])
+        if inner not in self._weights:
+            weight = torch.zeros((1, 1, self.lo), device=self.target.device)
+            weight[..., (self.margin if inner[0] else 0) : self.lo - (self.margin if inner[1] else 0)] = 1
+            self._weights[inner] = weight
+        return self._weights[inner]

@@ -7,7 +7,8 @@ variance-stabilising transform.
 * :mod:`.vst` -- :func:`gat` and :func:`gat_inverse`.
 """
 
-from .estimate import estimate_noise, estimate_poisson_gaussian, noise_residual, noise_sigma, noise_variance_map
+from .estimate import (estimate_noise, estimate_poisson_gaussian, estimate_trace_noise, noise_residual, noise_sigma,
+                       noise_variance_map)
 from .models import NOISE_MODELS, GaussianNoise, PoissonGaussianNoise, weighted_mse
 from .vst import gat, gat_centred, gat_inverse
 
@@ -17,6 +18,7 @@ __all__ = [
     "PoissonGaussianNoise",
     "estimate_noise",
     "estimate_poisson_gaussian",
+    "estimate_trace_noise",
     "gat",
     "gat_centred",
     "gat_inverse",
