@@ -72,6 +72,10 @@ class StackResult:
 
     def summary(self):
         """One line: planes, cold and warm fits, steps in all."""
+        if self.records and self.records[0].get("volume") == "3d":
+            steps = sum(int(r.get("iterations") or 0) for r in self.records)
+            return (f"{len(self.records)} volume(s) ({self.axes}) by one 3-D network each, "
+                    f"{self.records[0]['anisotropy']['reason']}, {steps} iterations in all")
         warm = sum(1 for r in self.records if r.get("warm_start"))
         steps = sum(int(r.get("iterations") or 0) for r in self.records)
         return (f"{len(self.records)} planes ({self.axes}), {len(self.records) - warm} cold and {warm} warm-started "
@@ -84,8 +88,13 @@ class _Plan:
     channel: int | None  # position of C among them
 
 
-def restore_stack(array, axes, config=None, *, progress=False, **overrides):
+def restore_stack(array, axes, config=None, *, progress=False, spacing=None, **overrides):
     """Restore every plane of a stack; the first of each channel cold, the rest warm.
+
+    With ``volume='3d'`` the Z axis is restored by one 3-D network per volume instead
+    (:func:`histdip.volume.restore_volume`; T and C still one after another, each
+    volume cold), and ``spacing`` (dz, dy, dx in µm, from the file's metadata) decides
+    whether z is anisotropic.
 
     Parameters
     ----------
@@ -99,6 +108,8 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
         Settings of each channel's first plane; by default the ``fast`` preset.
     progress : bool
         Show the progress across planes: a bar on a terminal, a few lines in a log.
+    spacing : tuple of float, optional
+        (dz, dy, dx) in µm; read only with ``volume='3d'``.
     **overrides
         Any :class:`~histdip.config.RestoreConfig` field (``iterations=``, ``seed=``...).
 
@@ -124,15 +135,15 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
     plan = _plan(array.shape, axes)
     config = resolve_config(config, **overrides)
     lead_axes = axes[: len(plan.lead)]
+    if config.volume == "3d":
+        if array.ndim - len(plan.lead) == 3:
+            raise InputError(f"axes {axes!r}: volume='3d' restores grey planes; this stack has colour samples (S)")
+        return _restore_volumes(array, lead_axes.upper(), plan, config, spacing, progress, start)
     channels = range(plan.lead[plan.channel]) if plan.channel is not None else [None]
     outer = tuple(n for i, n in enumerate(plan.lead) if i != plan.channel)
     out = layers = out_axes = None
     records = []
-    bar = None
-    finished = False
-    if progress:
-        bar = open_progress(int(np.prod(plan.lead)), "planes", "plane", leave=True)
-    try:
+    with _progress(int(np.prod(plan.lead)), "planes", "plane", show=progress) as bar:
         for channel in channels:
             prev = prev_label = warm = None
             for position in np.ndindex(*outer):
@@ -161,11 +172,54 @@ def restore_stack(array, axes, config=None, *, progress=False, **overrides):
                 prev, prev_label = result, label
                 if bar is not None:
                     bar.update(1)
+    return StackResult(image=out, axes=out_axes, records=tuple(records), config=config, layers=layers,
+                       seconds=time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def _progress(total, what, unit, *, show):
+    """A bar over ``total`` planes or volumes (None unless ``show``), closed as
+    interrupted when the work stops early."""
+    bar = open_progress(total, what, unit, leave=True) if show else None
+    finished = False
+    try:
+        yield bar
         finished = True
     finally:
         if bar is not None:
             bar.close(None if finished else "interrupted")
-    return StackResult(image=out, axes=out_axes, records=tuple(records), config=config, layers=layers,
+
+
+def _restore_volumes(array, lead_axes, plan, config, spacing, progress, start):
+    """``volume='3d'``: every Z volume by one 3-D network, T and C one after another."""
+    from .volume import restore_volume
+
+    if "Z" not in lead_axes:
+        raise InputError(f"axes {lead_axes}YX have no Z axis: volume='3d' restores z-stacks; "
+                         "restore this stack plane by plane (--volume planes)")
+    zpos = lead_axes.index("Z")
+    if plan.lead[zpos] < 2:
+        raise InputError(f"the Z axis has {plan.lead[zpos]} plane: volume='3d' needs at least 2; "
+                         "restore it plane by plane (--volume planes)")
+    outer_axes = lead_axes[:zpos] + lead_axes[zpos + 1:]
+    outer = plan.lead[:zpos] + plan.lead[zpos + 1:]
+    out = np.empty(array.shape, np.float32)
+    layers = {name: np.empty(array.shape, np.float32) for name in LAYER_NAMES}
+    records = []
+    with _progress(int(np.prod(outer)), "volumes", "volume", show=progress) as bar:
+        for position in np.ndindex(*outer):
+            index = tuple(position[:zpos]) + (slice(None),) + tuple(position[zpos:])
+            label = " ".join(f"{a.lower()}={i}" for a, i in zip(outer_axes, position)) or "volume"
+            with _on_plane(label):
+                result = restore_volume(array[index], config, spacing=spacing)
+            out[index] = result.image
+            for name in LAYER_NAMES:
+                layers[name][index] = result.layers[name]
+            records.append({"plane": f"{label} (all {plan.lead[zpos]} z planes)",
+                            "index": dict(zip(outer_axes.lower(), position)), **result.record})
+            if bar is not None:
+                bar.update(1)
+    return StackResult(image=out, axes=lead_axes + "YX", records=tuple(records), config=config, layers=layers,
                        seconds=time.perf_counter() - start)
 
 

@@ -56,7 +56,8 @@ def register(sub):
         description="Restore dim, noisy fluorescence photos: histogram threshold prior + Deep Image Prior. "
         "Writes <stem>_histdip.tif and <stem>_histdip.json (config + run record) per input.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="PNG, JPEG, BMP or TIFF image(s)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="PNG, JPEG, BMP or TIFF image(s), an OME-TIFF/ImageJ stack, an OME-Zarr "
+                   "image, a CSV/NPY sensor trace, or a folder or glob of them")
     outputs.add_output_options(p)
     config_flags.add_prior_options(p)
     config_flags.add_fit_options(p)
@@ -202,7 +203,7 @@ def restore_stack_file(path, out, meta, config, args, protect):
     with decoder_messages():
         array, meta = read_microscopy(path)
     with outputs.about(path):
-        result = restore_stack(array, meta.axes, config, progress=not args.quiet)
+        result = restore_stack(array, meta.axes, config, progress=not args.quiet, spacing=meta.spacing)
     out_meta = meta.replace(axes=result.axes, shape=result.image.shape)
     write_kw = dict(like_dtype=array.dtype, keep_dtype=args.keep_dtype, overwrite=True)
     outputs.make_folder(out)

@@ -81,6 +81,13 @@ class MicroscopyMeta:
         """Whether the file holds more than one plane along T, Z or C."""
         return any(a in STACK_AXES for a in self.axes)
 
+    @property
+    def spacing(self):
+        """(dz, dy, dx) in µm where the file gives all three, else None: what a 3-D
+        restoration reads its anisotropy from (:func:`histdip.volume.restore_volume`)."""
+        sizes = tuple(self.pixel_size.get(axis) for axis in "ZYX")
+        return sizes if all(s is not None and s > 0 for s in sizes) else None
+
     def replace(self, **changes):
         """A copy with ``changes`` (``axes=``, ``shape=`` ...)."""
         return dataclasses.replace(self, **changes)
