@@ -166,7 +166,10 @@ def score_counts(counts, scene, snrs, integrals):
 def _restore(image, iterations, seed=0):
     import histdip
 
-    return histdip.restore_detailed(image, iterations=iterations, seed=seed)
+    # Every image here is fluorescence: the polarity is stated, not read. Read, it is
+    # dark on some 96 x 128 quick scenes whose large beads span half the frame
+    # (docs/brightfield.md, "Where auto reads it wrong"); on full-size scenes it is bright.
+    return histdip.restore_detailed(image, iterations=iterations, seed=seed, polarity="bright")
 
 
 def count_three(photo, plane, iterations, *, classical=True):
