@@ -127,9 +127,13 @@ def side_by_side(before, after, path, titles=("input", "restored"), *, overwrite
     panels = [display_stretch(before), display_stretch(after)]
     height = max(p.shape[0] for p in panels)
     total_width = sum(p.shape[1] for p in panels)
-    # About 8 inches wide, aspect kept, plus room for the titles.
+    # About 8 inches wide, aspect kept, plus room for the titles: a run's summary is
+    # longer than a panel is wide, so it is wrapped (about 12 characters of 10-point text
+    # to the inch), not cut at the edge, and each of its lines gets a quarter inch.
     fig_w = 10.0
-    fig_h = min(max(fig_w * height / max(total_width, 1) + 0.6, 2.5), 12.0)
+    titles = [textwrap.fill(t, width=int(12 * fig_w / 2)) for t in titles]
+    lines = max(t.count("\n") + 1 for t in titles)
+    fig_h = min(max(fig_w * height / max(total_width, 1) + 0.3 + 0.25 * lines, 2.5), 12.0)
     fig = _figure(fig_w, fig_h)
     for index, (panel, title) in enumerate(zip(panels, titles)):
         ax = fig.add_subplot(1, 2, index + 1)
@@ -137,9 +141,7 @@ def side_by_side(before, after, path, titles=("input", "restored"), *, overwrite
             ax.imshow(panel, cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")
         else:
             ax.imshow(panel, interpolation="antialiased")
-        # A run's summary is longer than a panel is wide: wrapped, not cut at the edge
-        # (about 12 characters of 10-point text to the inch).
-        ax.set_title(textwrap.fill(title, width=int(12 * fig_w / 2)), fontsize=10)
+        ax.set_title(title, fontsize=10)
         ax.set_axis_off()
     fig.tight_layout()
     return _save(fig, path, overwrite, protect)
