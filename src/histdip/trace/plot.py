@@ -10,8 +10,10 @@ import numpy as np
 #: Columns drawn at most (a file with more draws the first ones).
 MAX_COLUMNS = 4
 
-#: Samples of the zoomed window.
+#: Samples of the zoomed window: at most this, and at most a fifth of the trace (a
+#: window as long as the trace would only draw it again), at least :data:`MIN_ZOOM`.
 ZOOM = 1500
+MIN_ZOOM = 64
 
 #: Points drawn at most per line: longer traces are drawn as min/max pairs per bin.
 MAX_POINTS = 8000
@@ -49,8 +51,9 @@ def trace_figure(raw, results, path, *, names=None, time=None, title=None):
         whole.set_title(f"{name}: {r.summary()}", fontsize=8)
         whole.legend(fontsize=7, loc="best")
         centre = int(np.argmax(np.abs(r.events)))
-        lo = max(0, min(centre - ZOOM // 2, raw.shape[0] - ZOOM))
-        sl = slice(lo, lo + ZOOM)
+        width = min(raw.shape[0], max(MIN_ZOOM, min(ZOOM, raw.shape[0] // 5)))
+        lo = max(0, min(centre - width // 2, raw.shape[0] - width))
+        sl = slice(lo, lo + width)
         zoom = fig.add_subplot(n, 2, 2 * c + 2)
         zoom.plot(t[sl], raw[sl, c], color="0.6", lw=0.6)
         zoom.plot(t[sl], r.restored[sl], color="tab:red", lw=1.0)
