@@ -196,14 +196,17 @@ def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path,
     stack = np.stack([beads(seed=s) for s in (5, 6)])
     tifffile.imwrite(tmp_path / "in" / "cells.ome.tif", stack, ome=True, metadata={"axes": "TYX"})
     out = tmp_path / "out"
-    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
+    # --side-by-side and --report are a photo's extras: the stack beside it is restored without them
+    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST, "--side-by-side", "--report")
     assert rc == 0 and "2 restored" in stdout
+    assert (out / "p0_histdip_side_by_side.png").is_file() and (out / "p0_histdip_report.html").is_file()
+    assert not (out / "cells_histdip_report.html").exists() and (out / "index.html").is_file()
     assert read_image(out / "p0_histdip.tif").shape == (48, 64)
     record = json.loads((out / "cells_histdip.json").read_text())
     assert len(record["planes"]) == 2 and record["batch"]["fingerprint"]
     assert tifffile.imread(out / "cells_histdip.ome.tif").shape == (2, 48, 64)
     assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"
-    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST)
+    rc, stdout, _ = cli(capsys, "restore", tmp_path / "in", "--outdir", out, *FAST, "--side-by-side", "--report")
     assert rc == 0 and "2 skipped" in stdout
     # the skipped row carries the stack's steps as its restored row did
     assert summary(out / "histdip_summary.csv")["cells.ome.tif"]["iterations"] == "8"

@@ -177,13 +177,16 @@ def _job(index, path, out, config, args):
 
     record = outputs.side_paths(out)["json"]
     meta = None if is_omezarr_path(path) else probe_microscopy(path)
+    kind = "photo"
     if is_omezarr_path(path):  # written tile by tile into <stem>_histdip.ome.zarr
         out, record = zarr_output_paths(path, out)
+        kind = "zarr"
     elif meta is not None and meta.is_stack:  # written as restore writes a stack
         out = stack_output(path, Path(out).parent, meta)
         record = stack_record_path(out)
+        kind = "stack"
     return {"index": index, "path": Path(path), "out": Path(out), "record": record, "config": config, "args": args,
-            "digest": input_digest(path), "warm": None, "model_out": None, "series": None}
+            "digest": input_digest(path), "warm": None, "model_out": None, "series": None, "kind": kind}
 
 
 def _plan(job, ledger, args):
@@ -201,6 +204,10 @@ def _plan(job, ledger, args):
     job["state"] = state
     job_args = argparse.Namespace(**vars(args))
     job_args.quiet = True
+    if job["kind"] != "photo":
+        # The picture, the report page and the snapshots are a photo's extras: a stack or
+        # a Zarr image in the same folder is restored without them rather than refused.
+        job_args.side_by_side, job_args.report, job_args.snapshots = False, None, 0
     job_args.overwrite = args.overwrite or state == UNFINISHED
     job_args.record_extra = {"batch": {"fingerprint": job["fingerprint"], "input_sha256": job["digest"],
                                        "series": job["series"]}}
