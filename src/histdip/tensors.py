@@ -8,21 +8,25 @@ import numpy as np
 import torch
 
 
+def pad_axis(n, multiple, margin=0):
+    """(before, after) padding of at least ``margin`` a side that brings an axis of ``n``
+    samples up to a multiple of ``multiple``, and to at least two multiples.
+
+    >>> pad_axis(100, 16), pad_axis(5, 16)
+    ((6, 6), (13, 14))
+    """
+    amount = (-(n + 2 * margin)) % multiple + 2 * margin
+    # Under two multiples the network's coarsest scale would be 1 px, which its
+    # reflection padding cannot pad: a tiny image is padded up to two.
+    while n + amount < 2 * multiple:
+        amount += multiple
+    return amount // 2, amount - amount // 2
+
+
 def pad_amounts(shape, multiple, margin=0):
     """(top, bottom, left, right) padding of at least ``margin`` a side that brings
-    ``shape`` up to ``multiple``."""
-    h, w = shape[:2]
-
-    def total(n):
-        amount = (-(n + 2 * margin)) % multiple + 2 * margin
-        # Under two multiples the network's coarsest scale would be 1 px, which its
-        # reflection padding cannot pad: a tiny image is padded up to two.
-        while n + amount < 2 * multiple:
-            amount += multiple
-        return amount
-
-    ph, pw = total(h), total(w)
-    return ph // 2, ph - ph // 2, pw // 2, pw - pw // 2
+    ``shape`` up to ``multiple`` (:func:`pad_axis` of each of the first two axes)."""
+    return pad_axis(shape[0], multiple, margin) + pad_axis(shape[1], multiple, margin)
 
 
 def pad(array, amounts):

@@ -34,6 +34,7 @@ from ..networks import SkipNet
 from ..noise import GaussianNoise, estimate_noise
 from ..physics import build_physics
 from ..predict import predict_eval
+from ..tensors import pad_axis
 from ..prior import learn_split
 from ..prior.envelope import trace_envelope
 from .polarity import read_polarity
@@ -202,13 +203,6 @@ def restore_trace(trace, config=None, *, progress=False):
                        seconds=time.perf_counter() - start, **record)
 
 
-def _pad_amounts(n, multiple):
-    total = (-n) % multiple
-    while n + total < 2 * multiple:
-        total += multiple
-    return total // 2, total - total // 2
-
-
 def _fit_events(rise, target, mask, sigma, config, progress):
     """(events on [0, 1], steps, stop reason): the network fitted to ``target``.
 
@@ -221,7 +215,7 @@ def _fit_events(rise, target, mask, sigma, config, progress):
     physics = build_physics(config.physics.kind, config.physics.factor, config.physics.kernel,
                             GaussianNoise(float(sigma)), dims=1).to(dev)
     multiple = math.lcm(config.network.multiple, physics.factor)
-    amounts = _pad_amounts(rise.size, multiple)
+    amounts = pad_axis(rise.size, multiple)
     lo, hi = float(rise.min()), float(rise.max())
     grey = (rise - lo) / max(hi - lo, 1e-12)
 

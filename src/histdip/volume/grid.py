@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..tensors import pad_amounts
+from ..tensors import pad_amounts, pad_axis
 
 #: A z step at least this many times the pixel size keeps z: the network does not halve
 #: it and the forward model does not downsample it. At twice the pixel, a bead that is
@@ -77,10 +77,7 @@ def plan_geometry(shape, spacing, network, physics):
 def volume_padding(shape, geometry):
     """((front, back), (top, bottom), (left, right)) mirror padding to ``geometry``'s multiples."""
     mz, mxy = geometry.multiple[0], geometry.multiple[1]
-    if mz > 1:
-        front, back = pad_amounts((shape[0], shape[0]), mz)[:2]
-    else:
-        front = back = 0
+    front, back = pad_axis(shape[0], mz) if mz > 1 else (0, 0)
     t, b, l, r = pad_amounts(shape[1:], mxy)
     return (front, back), (t, b), (l, r)
 
