@@ -65,3 +65,15 @@ def test_refuses_flags_that_do_not_apply_and_existing_outputs(tmp_path, capsys, 
     assert rc == 2
     assert_one_line_error(err, "restore", "t_histdip.png", "--overwrite")
     assert files_under(tmp_path / "o") == ["t_histdip.png"]
+
+
+def test_a_device_that_is_not_there_is_one_line(tmp_path, capsys, sim):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the device is there")
+    path = _write_csv(tmp_path / "t.csv", sim)
+    rc, _, err = cli(capsys, "restore", path, "--device", "cuda", "--outdir", tmp_path / "out", "-q")
+    assert rc == 2
+    assert_one_line_error(err, "restore", "no usable CUDA")
+    assert files_under(tmp_path / "out") == []

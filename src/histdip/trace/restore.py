@@ -28,6 +28,7 @@ import torch
 from scipy import ndimage
 
 from ..config import RestoreConfig
+from ..devices import resolve_device
 from ..errors import InputError
 from ..fit import NoiseLevelStopper, PlateauStopper, TraceCrops, WholeImage, fit
 from ..networks import SkipNet
@@ -210,7 +211,7 @@ def _fit_events(rise, target, mask, sigma, config, progress):
     a hundred samples) is shorter than the baseline's drift, so given the trace itself
     it would take a high baseline for an event.
     """
-    dev = torch.device(config.device if config.device != "auto" else "cpu")
+    dev = resolve_device(config.device)
     torch.manual_seed(config.seed)
     physics = build_physics(config.physics.kind, config.physics.factor, config.physics.kernel,
                             GaussianNoise(float(sigma)), dims=1).to(dev)
