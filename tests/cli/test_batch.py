@@ -201,6 +201,12 @@ def test_a_stack_in_a_folder_is_restored_as_one_and_skipped_on_a_rerun(tmp_path,
     assert rc == 0 and "2 restored" in stdout
     assert (out / "p0_histdip_side_by_side.png").is_file() and (out / "p0_histdip_report.html").is_file()
     assert not (out / "cells_histdip_report.html").exists() and (out / "index.html").is_file()
+    from histdip.report import index_rows
+    from histdip.report.images import decode_uri
+
+    stack_row = next(r for r in index_rows(out / "histdip_summary.csv") if r["file"].endswith("cells.ome.tif"))
+    for key in ("input_thumb", "output_thumb"):  # the first plane of the stack and of its result
+        assert decode_uri(stack_row[key]).shape == (48, 64)
     assert read_image(out / "p0_histdip.tif").shape == (48, 64)
     record = json.loads((out / "cells_histdip.json").read_text())
     assert len(record["planes"]) == 2 and record["batch"]["fingerprint"]

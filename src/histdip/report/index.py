@@ -61,27 +61,21 @@ def find_summary(path):
 
 
 def _picture(path):
-    """A 2-D or colour plane of the image at ``path`` for a thumbnail, or None."""
-    from ..io import read_image
+    """A 2-D or colour plane of the image at ``path`` for a thumbnail (a stack's first
+    plane), or None."""
+    from ..io import probe_microscopy, read_image, read_microscopy
 
     path = Path(path)
     if not path.is_file():
         return None
     try:
-        return read_image(path)
-    except HistdipError:
-        pass
-    if path.suffix.lower() not in (".tif", ".tiff"):
+        meta = probe_microscopy(path)
+        if meta is None or not meta.is_stack:
+            return read_image(path)
+        array, meta = read_microscopy(path)
+    except HistdipError:  # a thumbnail is never worth failing the index for
         return None
-    try:  # a stack: its first plane
-        import tifffile
-
-        a = tifffile.imread(path)
-    except Exception:  # a thumbnail is never worth failing the index for
-        return None
-    while a.ndim > 3 or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
-        a = a[0]
-    return a if a.ndim >= 2 and min(a.shape[:2]) > 1 else None
+    return array[tuple(0 if axis not in "YXS" else slice(None) for axis in meta.axes)]
 
 
 def thumbnail_uri(path, *, side=THUMB_SIDE):
