@@ -155,10 +155,11 @@ class HistDip:
             out = problem.output(fit) / gain
             snaps = tuple((k, planes.from_unit(a / gain, offset=keep_offset)) for k, a in fit.snapshots)
         layers = _layers(prep, out, background)
-        image = planes.from_unit(out, offset=keep_offset)
         if layers is not None and planes.is_dark:
             # Brightfield: the output is the restored recording (dark objects on a bright field).
             image = layers["recording"]
+        else:
+            image = planes.from_unit(out, offset=keep_offset)
         return Result(image=image, config=config, prior=prior, choice=prep.choice, fit=fit, noise=noise,
                       seconds=time.perf_counter() - start, snapshots=snaps, layers=layers,
                       primary=prep.primary, split_prior=prep.split_prior, gain=gain,
