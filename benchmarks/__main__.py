@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from . import (brightfield, counting, curve, fmd, invented, noise, paper, phone, primary, quality, series, simulator,
-               speed, stopping, sweep, traces, volumes)
+               speed, stop_replay, stopping, sweep, traces, volumes)
 from .doc import check_doc, update_doc
 
 #: The commands' modules, in the order ``--help`` lists them.
-COMMANDS = (quality, curve, speed, fmd, noise, stopping, simulator, paper, primary, sweep, phone, counting, series,
+COMMANDS = (quality, curve, speed, fmd, noise, stopping, stop_replay, simulator, paper, primary, sweep, phone, counting, series,
             invented, brightfield, traces, volumes)
 
 

@@ -69,7 +69,8 @@ def run_phone(root, *, figures=FIGURES, log=print, limit=None):
             seconds = time.perf_counter() - start
             signal = _signal(result)
             count = len(detect_beads(signal))
-            row[label] = {"count": count, "seconds": seconds, "summary": result.summary(short=True)}
+            row[label] = {"count": count, "seconds": seconds, "steps": int(result.iterations),
+                          "summary": result.summary(short=True)}
             outputs[label] = (signal, count)
             log(f"{name}: {label}: {count} beads, {seconds:.1f} s ({result.summary(short=True)})")
         if figures is not None:
@@ -80,10 +81,11 @@ def run_phone(root, *, figures=FIGURES, log=print, limit=None):
 
 def phone_markdown(rows):
     labels = list(RUNS)
-    table = [[r["photo"], *(str(r[k]["count"]) for k in labels), r["default"]["summary"].split(",")[0]]
-             for r in rows]
+    table = [[r["photo"], *(str(r[k]["count"]) for k in labels), r["default"]["summary"].split(",")[0],
+              *(str(r[k].get("steps", "")) for k in labels)] for r in rows]
     drops = sum(r["default"]["count"] < r[labels[0]]["count"] for r in rows)
-    return (markdown_table(["photo", *(f"beads: {k}" for k in labels), "default's layer"], table)
+    return (markdown_table(["photo", *(f"beads: {k}" for k in labels), "default's layer",
+                            *(f"steps: {k}" for k in labels)], table)
             + f"\n\nThe count drops on {drops} of {len(rows)} photos. Pictures: docs/figures/phone/<photo>.png.")
 
 

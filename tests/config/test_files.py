@@ -24,7 +24,9 @@ def test_round_trip_with_the_schema_version(tmp_path, name):
 def test_a_version_1_file_reruns_as_it_ran():
     fast = load_config(DATA / "v1_fast.json")
     # written with every field: the fast preset then, the Yen prior (today's learns the split)
-    assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright")
+    # and the near-level patience (today's thresholded fits go without it)
+    assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright",
+                                          stopping={"near_level": 4.0})
     paper = load_config(DATA / "v1_paper.json")
     assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
     # a field the file lacks had version 1's default: the detour, off
@@ -82,3 +84,13 @@ def test_a_version_2_file_reruns_as_fluorescence_plane_by_plane():
     assert (fields["polarity"], fields["volume"], fields["lr"]) == ("bright", "planes", 0.01)
     assert migrate({"polarity": "dark"}, 2)["polarity"] == "dark"
     assert migrate({}, 1)["polarity"] == "bright"
+
+
+def test_a_version_3_file_reruns_with_the_near_level_patience_it_had():
+    # Version 3's default waited the long patience within 4x the noise on a thresholded fit.
+    assert RestoreConfig(**migrate({"stopping": {"rule": "noise-level"}}, 3)).stopping.near_level == 4.0
+    assert RestoreConfig(**migrate({}, 3)).stopping.near_level == 4.0
+    assert migrate({"stopping": {"near_level": None}}, 3)["stopping"]["near_level"] is None
+    assert migrate({}, 2)["stopping"]["near_level"] == 4.0
+    assert migrate({}, 1)["stopping"]["near_level"] is None  # version 1 had no near-level patience
+    assert RestoreConfig().stopping.near_level is None

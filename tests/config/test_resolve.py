@@ -10,10 +10,11 @@ def test_sample_settings_go_under_the_callers_own_and_tune_only_the_fast_preset(
     fast = resolve_config()
     assert fast == preset("fast") and fast.sample == "auto"  # the image chooses, at restore time
     fil = resolve_config(sample="filaments")
-    assert (fil.sample, fil.threshold_low, fil.stopping.level) == ("filaments", "li", 0.6)
+    assert (fil.sample, fil.threshold_low, fil.stopping.level, fil.stopping.near_level) == ("filaments", "li", 0.6, 4.0)
     # the rest of the stopping section is the default's, not the section's defaults
     assert fil.replace(threshold_low=None, threshold=fast.threshold, background=fast.background,
-                       stopping={"level": fast.stopping.level}, sample="auto") == fast
+                       stopping={"level": fast.stopping.level, "near_level": fast.stopping.near_level},
+                       sample="auto") == fast
     cells = resolve_config(sample="cells", threshold="otsu")
     assert (cells.threshold, cells.background) == ("otsu", "none")
     # beads is the Yen prior (the default learns the split instead)

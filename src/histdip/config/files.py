@@ -3,7 +3,7 @@ back with ``--config`` to reproduce the run.
 
 A file written by histdip is a mapping (JSON, or YAML by its extension)::
 
-    {"histdip_config_version": 3, "histdip_config": {...every field...}, ...record...}
+    {"histdip_config_version": 4, "histdip_config": {...every field...}, ...record...}
 
 A file of an older version is migrated on reading (:func:`migrate`), so it reruns as it
 ran. A hand-written mapping of a few fields, without the ``histdip_config`` key, is
@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from .schema import RestoreConfig, one_line
 
 #: Version of the config schema this histdip writes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The defaults of version 1, in which the fields' defaults were the paper's network and
 #: options off. A version-1 file left out the fields added after it was written; each
@@ -48,12 +48,21 @@ def migrate(fields, version):
 
     >>> migrate({"lr": 0.006, "stopping": {"rule": "noise-level"}}, 1)["stopping"]["detour"] is None
     True
+    >>> migrate({"stopping": {"rule": "noise-level"}}, 3)["stopping"]["near_level"]
+    4.0
     """
     if version == SCHEMA_VERSION:
         return dict(fields)
+    if version == 3:
+        # Version 3's noise-level rule waited its long patience within 4x the noise on a
+        # thresholded fit too (docs/decisions/stopping-rule.md).
+        stopping = fields.get("stopping", {})
+        if isinstance(stopping, dict) and "near_level" not in stopping:
+            fields = {**fields, "stopping": {**stopping, "near_level": 4.0}}
+        return dict(fields)
     if version == 2:
         # Version 2 knew fluorescence only and restored a stack plane by plane.
-        return {"polarity": "bright", "volume": "planes", **fields}
+        return migrate({"polarity": "bright", "volume": "planes", **fields}, 3)
     if version == 1:
         # Every field a version-1 file lacks had version 1's default.
         out = {}

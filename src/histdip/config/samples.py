@@ -10,7 +10,8 @@ glow and flare around them. Other samples break that prior in known ways
 * ``filaments`` (sparse, on a dark field; a field full of them, a cytoskeleton, is
   ``cells``) fade along their length, and one T cuts their dim stretches: a hysteresis
   pair (Li's T as the low one) keeps the stretches joined to bright parts, and a closer
-  fit (stop at 0.6 of the noise variance) recovers their width.
+  fit (stop at 0.6 of the noise variance, waiting the long patience within 4x of it as
+  an unthresholded fit does) recovers their width.
 * ``cells`` fill much of the field with dim light around bright nuclei, which any
   threshold above the noise floor removes: fitted whole, without threshold or
   background subtraction, the recorded background kept.
@@ -28,7 +29,8 @@ from .schema import SAMPLE_KINDS
 #: Overrides on the default preset, per kind of sample.
 SAMPLES = {
     "beads": {"threshold": "yen", "background": "rolling-ball"},
-    "filaments": {"threshold": "yen", "background": "rolling-ball", "threshold_low": "li", "stopping": {"level": 0.6}},
+    "filaments": {"threshold": "yen", "background": "rolling-ball", "threshold_low": "li",
+                  "stopping": {"level": 0.6, "near_level": 4.0}},
     "cells": {"threshold": 0.0, "background": "none"},
 }
 
@@ -39,7 +41,7 @@ def sample_settings(sample, overrides=None):
     ``auto`` gives the ``beads`` settings until the image decides.
 
     >>> sample_settings("filaments", {"stopping": {"rule": "fixed"}})["stopping"]
-    {'level': 0.6, 'rule': 'fixed'}
+    {'level': 0.6, 'near_level': 4.0, 'rule': 'fixed'}
     >>> sample_settings("cells", {"threshold": "otsu"})["threshold"]
     'otsu'
     """

@@ -110,10 +110,10 @@ class StoppingConfig(_Strict):
     #: ``noise-level``: stop once the output's mean squared difference from the target
     #: is at most ``level`` times the image's estimated noise variance.
     level: float = Field(1.0, gt=0)
-    #: ``noise-level``: once the ratio is within ``near_level`` times ``level``, the
-    #: levelling-off test waits ``near_patience`` checks instead of ``patience``; an
-    #: unthresholded fit waits ``near_patience`` checks at every level.
-    near_level: Optional[float] = Field(4.0, gt=1)
+    #: ``noise-level``: an unthresholded fit's levelling-off test waits
+    #: ``near_patience`` checks at every level; a thresholded one waits them only once
+    #: its ratio is within ``near_level`` times ``level`` (None: never, the default).
+    near_level: Optional[float] = Field(None, gt=1)
     near_patience: Optional[int] = Field(20, ge=1)
     #: ``noise-level``: checks whose best ratio is more than ``detour`` times the best
     #: before them are a spike, not a fit that has levelled off; None counts them as

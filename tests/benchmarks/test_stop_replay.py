@@ -1,0 +1,42 @@
+"""``python -m benchmarks stop-replay``: a rule replayed on a recorded fit ends on the
+check it would end on, and the table reads the scores recorded there."""
+
+import json
+
+import numpy as np
+
+from benchmarks.__main__ import main
+from benchmarks.stop_replay import RULES, replay, table
+from histdip.config import RestoreConfig
+
+
+def _record(name, ratios, psnrs, seed=0):
+    steps = [10 * (k + 1) for k in range(len(ratios))]
+    return dict(seed=seed, name=name, snr=4.0, bin=1, primary="signal", seconds=1.0, iterations=steps[-1],
+                final={}, best_step=None, trace=[[k, r] for k, r in zip(steps, ratios)],
+                snaps=[[k, p, 0.5, 0.4] for k, p in zip(steps, psnrs)])
+
+
+def test_the_near_level_patience_keeps_a_fit_near_the_noise_going_and_the_default_does_not():
+    # A thresholded fit at 3x the noise, creeping down by under 3 % per check from step 100.
+    ratios = [20, 10, 6, 4, 3.5, 3.2, 3.0] + [3.0 * 0.995 ** k for k in range(1, 54)]
+    psnrs = list(np.linspace(10, 20, 10)) + [20.0] * 50
+    rec = _record("c10", ratios, psnrs)
+    stopping = RestoreConfig().stopping
+    best, stop, psnr, *_ = replay(rec, stopping)
+    assert stop < 200 and best <= stop and psnr == 20.0
+    best4, stop4, *_ = replay(rec, stopping.model_copy(update={"near_level": 4.0}))
+    assert stop4 > stop and stop4 == 600  # never levelled off by 3 % in 20 checks: the cap
+
+
+def test_the_table_names_every_rule_and_the_oracle(tmp_path):
+    recs = [_record("c00", [8.0] * 30, [12.0] * 29 + [15.0]), _record("c01", [5, 4, 3] + [2.9] * 27, [14.0] * 30)]
+    text = table(recs)
+    for name in RULES:
+        assert f"| {name} |" in text
+    assert "| best check of each fit (needs the clean image) | 14.50 |" in text
+    out = tmp_path / "tuning"
+    out.mkdir()
+    for r in recs:
+        (out / f"rec_{r['seed']}_{r['name']}.json").write_text(json.dumps(r))
+    assert main(["stop-replay", "--seeds", "tuning", "--out", str(tmp_path), "--replay-only"]) == 0
