@@ -12,18 +12,21 @@ and the check whose weights it ends on, whose scores were recorded. The fit's pa
 not depend on where it stops, so one recording rates every rule.
 
 Rules (:data:`RULES`): the default as configured now, and the variants named there.
-Records go to ``--out`` (one JSON per scene; a rerun skips those there).
+Records go to ``--out`` (one JSON per scene; a rerun skips those there); ``--set``
+records fits of the default with those overrides, into a folder of their own.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .doc import add_doc_arguments, markdown_table
+from .flags import add_set_argument
 from .sweep_grid import GRID, HELD_OUT_SEEDS, TUNING_SEEDS, make_scene, scene_seed
 
 SEED_SETS = {"tuning": TUNING_SEEDS, "held-out": HELD_OUT_SEEDS}
@@ -41,7 +44,7 @@ RULES = {
 }
 
 
-def record_scene(spec, seed, index, *, iterations=600):
+def record_scene(spec, seed, index, *, iterations=600, overrides=None):
     """One scene's record: trace, per-check signal scores, final scores."""
     import histdip
 
@@ -51,7 +54,9 @@ def record_scene(spec, seed, index, *, iterations=600):
     scene, record, snrs = make_scene(spec, scene_seed(seed, index))
     truth = SceneTruth(scene, record, snrs)
     t = time.perf_counter()
-    r = histdip.restore_detailed(scene.noisy_rgb, seed=0, iterations=iterations, stopping=NEVER, snapshots=10)
+    over = dict(overrides or {})
+    over["stopping"] = {**over.get("stopping", {}), **NEVER}
+    r = histdip.restore_detailed(scene.noisy_rgb, seed=0, iterations=iterations, snapshots=10, **over)
     seconds = time.perf_counter() - t
     layers, primary = result_layers(r)
     final = score_layer(layers["signal"], truth, kind="signal")
@@ -60,12 +65,12 @@ def record_scene(spec, seed, index, *, iterations=600):
         s = score_layer(_plane(a), truth, kind="signal")
         snaps.append((int(k), s["psnr_clean"], s["ssim_clean"], s.get("f1")))
     return dict(seed=seed, name=spec.name, snr=record["snr"], bin=record.get("bin"), primary=primary,
-                seconds=seconds, iterations=iterations,
+                seconds=seconds, iterations=iterations, overrides=overrides or {},
                 final=dict(psnr=final["psnr_clean"], ssim=final["ssim_clean"], f1=final.get("f1")),
                 best_step=r.fit.best_step, trace=[[int(k), float(v)] for k, v in r.fit.trace], snaps=snaps)
 
 
-def record(seeds, out, log=print, iterations=600):
+def record(seeds, out, log=print, iterations=600, overrides=None):
     """Record every colour scene of ``seeds`` into ``out`` (skipping those there)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,20 +79,41 @@ def record(seeds, out, log=print, iterations=600):
             path = out / f"rec_{seed}_{spec.name}.json"
             if not spec.colour or path.exists():
                 continue
-            rec = record_scene(spec, seed, index, iterations=iterations)
+            rec = record_scene(spec, seed, index, iterations=iterations, overrides=overrides)
             path.write_text(json.dumps(rec))
             if log:
                 log(f"{spec.name} seed {seed}: {rec['seconds']:.0f} s, signal at the cap "
                     f"{rec['snaps'][-1][1]:.2f} dB")
 
 
+def flat_steps(rec):
+    """The checks at which the fit's output was all zero, read from the record: an
+    all-zero output scores the scene's constant-output PSNR, the same at every such
+    check, and finds no bead. The live rule never counts such a check as levelled off
+    (:meth:`histdip.fit.NoiseLevelStopper.observe`), so the replay must know them."""
+    snaps = [(int(k), p, f) for k, p, _, f in rec["snaps"]]
+    counts = {}
+    for _, p, f in snaps:
+        if not f:
+            counts[round(p, 9)] = counts.get(round(p, 9), 0) + 1
+    return {k for k, p, f in snaps if not f and counts.get(round(p, 9), 0) > 1}
+
+
 def replay(rec, stopping):
-    """(best step, stop step, psnr, ssim, f1) of ``stopping`` on one record."""
+    """(best step, stop step, psnr, ssim, f1) of ``stopping`` on one record: the rule's
+    own :meth:`~histdip.fit.NoiseLevelStopper.observe`, check by check, as in a fit."""
     from histdip.fit import NoiseLevelStopper
 
     s = NoiseLevelStopper.from_config(stopping, np.zeros(1), np.ones(1), thresholded=True)
-    trace = [(int(k), float(v)) for k, v in rec["trace"]]
-    best, stop = s.replay(trace)
+    flat = flat_steps(rec)
+    best, stop = None, None
+    for k, v in rec["trace"]:
+        why = s.observe(int(k), float(v), flat=int(k) in flat)
+        if s.is_best:
+            best = int(k)
+        stop = int(k)
+        if why:
+            break
     scores = {int(k): (p, q, f) for k, p, q, f in rec["snaps"]}
     return (best, stop, *scores[best])
 
@@ -124,16 +150,23 @@ def table(records):
 
 
 def _run(args):
+    from .flags import config_overrides
+
     seeds = SEED_SETS[args.seeds]
-    out = Path(args.out) / args.seeds
+    overrides = config_overrides(args.set, "stop-replay")
+    tag = "-".join(f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(overrides.items()))
+    folder = re.sub(r"[^A-Za-z0-9.=]+", "-", tag).strip("-")
+    out = Path(args.out) / (f"{args.seeds}_{folder}" if tag else args.seeds)
     if not args.replay_only:
-        record(seeds, out, iterations=args.iterations)
+        record(seeds, out, iterations=args.iterations, overrides=overrides)
     records = [json.loads(p.read_text()) for p in sorted(out.glob("rec_*.json"))]
     records = [r for r in records if r["seed"] in seeds]
     if not records:
         raise SystemExit(f"no records in {out}")
+    settings = f" with {tag}" if tag else ""
     text = (f"{len(records)} colour scenes of the sweep, seeds {', '.join(map(str, sorted({r['seed'] for r in records})))} "
-            f"({args.seeds}); each fit recorded once to {records[0]['iterations']} steps, the rules replayed on it; "
+            f"({args.seeds}); each fit of the default{settings} recorded once to {records[0]['iterations']} steps, "
+            f"the rules replayed on it; "
             f"the signal layer against the clean signal.\n\n" + table(records))
     print(text)
     return text
@@ -149,6 +182,7 @@ def register(subparsers, parents):
     p.add_argument("--iterations", type=int, default=600, help="the cap each fit is recorded to (default 600)")
     p.add_argument("--replay-only", action="store_true", help="replay the records there, record nothing")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    add_set_argument(p, "the recorded fits")
     add_doc_arguments(p, "stop-replay")
     p.set_defaults(func=_run)
     return p

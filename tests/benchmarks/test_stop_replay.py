@@ -40,3 +40,14 @@ def test_the_table_names_every_rule_and_the_oracle(tmp_path):
     for r in recs:
         (out / f"rec_{r['seed']}_{r['name']}.json").write_text(json.dumps(r))
     assert main(["stop-replay", "--seeds", "tuning", "--out", str(tmp_path), "--replay-only"]) == 0
+
+
+def test_an_all_zero_output_read_from_the_record_never_counts_as_levelled_off():
+    # An all-zero output scores the same at every check and finds no bead.
+    flat = _record("c01", [5.0] * 60, [18.5] * 60)
+    for s in flat["snaps"]:
+        s[3] = 0.0
+    working = _record("c01", [5.0] * 60, [18.5 + 0.01 * k for k in range(60)])
+    stopping = RestoreConfig().stopping
+    assert replay(flat, stopping)[1] == 600
+    assert replay(working, stopping)[1] < 200
