@@ -15,8 +15,8 @@ from . import (brightfield, counting, curve, fmd, invented, noise, paper, phone,
 from .doc import check_doc, update_doc
 
 #: The commands' modules, in the order ``--help`` lists them.
-COMMANDS = (quality, curve, speed, fmd, noise, stopping, stop_replay, simulator, paper, primary, sweep, phone, counting, series,
-            invented, brightfield, traces, volumes)
+COMMANDS = (quality, curve, speed, fmd, noise, stopping, stop_replay, simulator, paper, primary, sweep, phone,
+            counting, series, invented, brightfield, traces, volumes)
 
 
 def build_parser():

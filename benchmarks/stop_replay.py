@@ -48,7 +48,7 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
     """One scene's record: trace, per-check signal scores, final scores."""
     import histdip
 
-    from .sweep_methods import _plane, result_layers
+    from .sweep_methods import result_layers, scored_plane
     from .sweep_metrics import SceneTruth, score_layer
 
     scene, record, snrs = make_scene(spec, scene_seed(seed, index))
@@ -62,7 +62,7 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
     final = score_layer(layers["signal"], truth, kind="signal")
     snaps = []
     for k, a in r.snapshots:
-        s = score_layer(_plane(a), truth, kind="signal")
+        s = score_layer(scored_plane(a), truth, kind="signal")
         snaps.append((int(k), s["psnr_clean"], s["ssim_clean"], s.get("f1")))
     return dict(seed=seed, name=spec.name, snr=record["snr"], bin=record.get("bin"), primary=primary,
                 seconds=seconds, iterations=iterations, overrides=overrides or {},
@@ -100,20 +100,12 @@ def flat_steps(rec):
 
 
 def replay(rec, stopping):
-    """(best step, stop step, psnr, ssim, f1) of ``stopping`` on one record: the rule's
-    own :meth:`~histdip.fit.NoiseLevelStopper.observe`, check by check, as in a fit."""
+    """(best step, stop step, psnr, ssim, f1) of ``stopping`` on one record
+    (:meth:`histdip.fit.NoiseLevelStopper.replay`, told which checks were all zero)."""
     from histdip.fit import NoiseLevelStopper
 
     s = NoiseLevelStopper.from_config(stopping, np.zeros(1), np.ones(1), thresholded=True)
-    flat = flat_steps(rec)
-    best, stop = None, None
-    for k, v in rec["trace"]:
-        why = s.observe(int(k), float(v), flat=int(k) in flat)
-        if s.is_best:
-            best = int(k)
-        stop = int(k)
-        if why:
-            break
+    best, stop = s.replay([(int(k), float(v)) for k, v in rec["trace"]], flat=flat_steps(rec))
     scores = {int(k): (p, q, f) for k, p, q, f in rec["snaps"]}
     return (best, stop, *scores[best])
 
@@ -164,9 +156,9 @@ def _run(args):
     if not records:
         raise SystemExit(f"no records in {out}")
     settings = f" with {tag}" if tag else ""
-    text = (f"{len(records)} colour scenes of the sweep, seeds {', '.join(map(str, sorted({r['seed'] for r in records})))} "
-            f"({args.seeds}); each fit of the default{settings} recorded once to {records[0]['iterations']} steps, "
-            f"the rules replayed on it; "
+    used = ", ".join(map(str, sorted({r["seed"] for r in records})))
+    text = (f"{len(records)} colour scenes of the sweep, seeds {used} ({args.seeds}); each fit of the "
+            f"default{settings} recorded once to {records[0]['iterations']} steps, the rules replayed on it; "
             f"the signal layer against the clean signal.\n\n" + table(records))
     print(text)
     return text

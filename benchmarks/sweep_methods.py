@@ -82,7 +82,9 @@ def learned_unavailable():
     return None
 
 
-def _plane(array):
+def scored_plane(array):
+    """The (H, W) plane the sweep scores: a colour layer's green channel (the sweep's
+    classical pipeline runs on it too), a grey layer as it is."""
     a = np.asarray(array, dtype=np.float64)
     return a[..., 1] if a.ndim == 3 and a.shape[2] >= 2 else a[..., 0] if a.ndim == 3 else a
 
@@ -99,9 +101,9 @@ def result_layers(result):
             except (KeyError, TypeError, AttributeError):
                 continue
             if arr is not None:
-                out[name] = _plane(arr)
+                out[name] = scored_plane(arr)
     if not out:
-        return {"signal": _plane(result.image)}, "signal"
+        return {"signal": scored_plane(result.image)}, "signal"
     primary = getattr(result, "primary_layer", None)
     if not isinstance(primary, str):
         primary = getattr(result, "primary", None)

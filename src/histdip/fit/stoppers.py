@@ -111,16 +111,17 @@ class NoiseLevelStopper:
                    patience=patience, near_level=near_level, near_patience=stopping.near_patience,
                    detour=stopping.detour)
 
-    def replay(self, trace):
+    def replay(self, trace, flat=()):
         """(best step, stop step) of this rule on a recorded ``trace`` of (step, ratio).
 
         The best step is the check whose weights a fit would end on, the stop step the
         check it stops at (the last one when it never stops). A fit recorded once with
-        the levelling-off test off can so be read under any settings.
+        the levelling-off test off can so be read under any settings. ``flat``: the
+        steps at which the output was all zero (never levelled off, as in a fit).
         """
         best = None
         for step, ratio in trace:
-            why = self.observe(step, ratio)
+            why = self.observe(step, ratio, flat=step in flat)
             if self.is_best:
                 best = step
             if why:
