@@ -12,8 +12,10 @@ and the check whose weights it ends on, whose scores were recorded. The fit's pa
 not depend on where it stops, so one recording rates every rule.
 
 Rules (:data:`RULES`): the default as configured now, and the variants named there.
-Records go to ``--out`` (one JSON per scene; a rerun skips those there); ``--set``
-records fits of the default with those overrides, into a folder of their own.
+Records go to ``--out`` (one JSON per scene, with the settings it was fitted with; a
+rerun keeps a record made with the settings it would fit with, and fits the scene again
+otherwise: a change of the default is recorded afresh); ``--set`` records fits of the
+default with those overrides, into a folder of their own.
 """
 
 from __future__ import annotations
@@ -54,9 +56,7 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
     scene, record, snrs = make_scene(spec, scene_seed(seed, index))
     truth = SceneTruth(scene, record, snrs)
     t = time.perf_counter()
-    over = dict(overrides or {})
-    over["stopping"] = {**over.get("stopping", {}), **NEVER}
-    r = histdip.restore_detailed(scene.noisy_rgb, seed=0, iterations=iterations, snapshots=10, **over)
+    r = histdip.restore_detailed(scene.noisy_rgb, snapshots=10, **fit_settings(iterations, overrides))
     seconds = time.perf_counter() - t
     layers, primary = result_layers(r)
     final = score_layer(layers["signal"], truth, kind="signal")
@@ -66,18 +66,43 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
         snaps.append((int(k), s["psnr_clean"], s["ssim_clean"], s.get("f1")))
     return dict(seed=seed, name=spec.name, snr=record["snr"], bin=record.get("bin"), primary=primary,
                 seconds=seconds, iterations=iterations, overrides=overrides or {},
+                settings=requested_config(iterations, overrides),
                 final=dict(psnr=final["psnr_clean"], ssim=final["ssim_clean"], f1=final.get("f1")),
                 best_step=r.fit.best_step, trace=[[int(k), float(v)] for k, v in r.fit.trace], snaps=snaps)
 
 
+def fit_settings(iterations, overrides):
+    """The settings each recorded fit runs with: the default, ``overrides``, seed 0, the
+    cap, and the levelling-off test off."""
+    over = dict(overrides or {})
+    over["stopping"] = {**over.get("stopping", {}), **NEVER}
+    return dict(seed=0, iterations=iterations, **over)
+
+
+def requested_config(iterations, overrides):
+    """Every field of the configuration those settings make, as a mapping."""
+    from histdip.config import RestoreConfig
+
+    return json.loads(json.dumps(RestoreConfig().replace(**fit_settings(iterations, overrides)).to_dict()))
+
+
+def _current(path, settings):
+    try:
+        return json.loads(path.read_text()).get("settings") == settings
+    except (OSError, ValueError):
+        return False
+
+
 def record(seeds, out, log=print, iterations=600, overrides=None):
-    """Record every colour scene of ``seeds`` into ``out`` (skipping those there)."""
+    """Record every colour scene of ``seeds`` into ``out``, keeping those there that were
+    fitted with the same settings."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    settings = requested_config(iterations, overrides)
     for seed in seeds:
         for index, spec in enumerate(GRID):
             path = out / f"rec_{seed}_{spec.name}.json"
-            if not spec.colour or path.exists():
+            if not spec.colour or _current(path, settings):
                 continue
             rec = record_scene(spec, seed, index, iterations=iterations, overrides=overrides)
             path.write_text(json.dumps(rec))

@@ -10,7 +10,7 @@ from histdip.noise import GaussianNoise, PoissonGaussianNoise
 from histdip.problem import build_problem, network_input, padding_for
 
 
-def _problem(shape=(64, 64), **settings):
+def _problem(shape=(64, 64), thresholded=True, **settings):
     c = preset("fast").replace(**settings)
     rng = np.random.default_rng(0)
     signal = rng.random(shape)
@@ -21,7 +21,7 @@ def _problem(shape=(64, 64), **settings):
         noise=PoissonGaussianNoise(0.001, 0.01, 0.0), recorded=signal,
         amounts=amounts, network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
         input_channels=c.input_channels, patch_size=c.patch_size, batch_size=c.batch_size, seed=c.seed,
-        channels_last=c.channels_last,
+        channels_last=c.channels_last, thresholded=thresholded,
     )
 
 
@@ -41,6 +41,17 @@ def test_the_same_seed_builds_the_same_network_and_the_stopper_watches_the_targe
 def test_the_forward_model_owns_the_loss_noise():
     p = _problem()
     assert p.physics.factor == 2 and isinstance(p.physics.noise, GaussianNoise)
+
+
+def test_a_thresholded_fit_of_the_clipped_output_is_on_the_leash_at_the_recording_noise():
+    leash = _problem().leash
+    # PoissonGaussianNoise(0.001, 0.01): variance 0.001 x + 0.0001 about the uniform signal's mean 0.5
+    assert leash is not None and leash.slack == 3.0
+    assert leash.sd[0] == pytest.approx(np.sqrt(0.001 * 0.5 + 0.01**2), rel=0.05)
+    assert _problem(thresholded=False).leash is None  # its target pulls every pixel itself
+    assert _problem(network={"leash": None}).leash is None
+    assert _problem(network={"clamp": False}).leash is None  # nothing clipped, nothing to reach
+    assert _problem(stopping={"rule": "fixed"}).leash is not None
 
 
 def test_network_input_is_the_grey_or_a_seeded_code():

@@ -135,7 +135,15 @@ class SkipNet(nn.Module):
         self.clamp = getattr(config, "clamp", False)
 
     def forward(self, x):
-        y = self.head(self.body(x))
+        return self.bound(self.unbounded(x))
+
+    def unbounded(self, x):
+        """The output before the sigmoid or the clip (what :class:`histdip.fit.leash.Leash`
+        keeps within reach)."""
+        return self.head(self.body(x))
+
+    def bound(self, y):
+        """``y`` from :meth:`unbounded` made the output: a sigmoid, the clip, or as it is."""
         if self.sigmoid:
             return torch.sigmoid(y)
         if self.clamp:

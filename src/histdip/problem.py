@@ -14,8 +14,9 @@ import numpy as np
 import torch
 
 from .devices import resolve_device
-from .fit import NoiseLevelStopper, PlateauStopper, RandomCrops, WholeImage, fit, probe_window
+from .fit import Leash, NoiseLevelStopper, PlateauStopper, RandomCrops, WholeImage, fit, probe_window
 from .networks import SkipNet
+from .noise import GaussianNoise
 from .physics import build_physics
 from .predict import predict_eval
 from .tensors import pad, pad_amounts, to_array, to_tensor, unpad
@@ -76,6 +77,7 @@ class Problem:
     ensemble: int = 1
     last_iterate: bool = False
     preview_step: bool = False
+    leash: Leash | None = None
 
     def predict(self, model):
         """The whole-image output of ``model`` in eval mode, padding removed."""
@@ -93,7 +95,7 @@ class Problem:
         stop it) and return the :class:`~histdip.fit.Fit`."""
         return fit(self.net, self.sampler, self.physics, iterations=iterations, lr=lr, ema=ema,
                    stopper=self.stopper, preview=self.preview, check=self.check, snapshot_every=snapshot_every,
-                   progress=progress, callback=callback)
+                   progress=progress, callback=callback, leash=self.leash)
 
     def output(self, fit):
         """The result of ``fit``: the last iterate in train mode (the paper's), or the
@@ -164,13 +166,34 @@ def build_problem(grey, signal, target, mask, *, loss_noise, noise=None, recorde
         margin = math.ceil(getattr(forward, "pad", 0) / forward.factor) + 1
         sampler = RandomCrops(net_input, target_t, patch_size, batch_size, forward.factor, margin, seed,
                               foreground=pad(mask, amounts) if fit_mask else None, foreground_share=foreground_crops)
-    stopper, check = _stopping(stopping, net_input, target, mask, noise, recorded, amounts, network.multiple,
+    # Made here, after the tensors: a 12 MP map is 92 MB more at the fit's peak.
+    wants = stopping.rule == "noise-level" or (thresholded and network.leash is not None)
+    variance = noise.variance_map(recorded) if noise is not None and wants else None
+    stopper, check = _stopping(stopping, net_input, target, mask, variance, amounts, network.multiple,
                                patch_size, fit_mask=fit_mask, thresholded=thresholded)
+    leash = _leash(network, variance, loss_noise) if thresholded else None
     return Problem(net, net_input, forward, sampler, stopper, check, amounts, tile, ensemble, output == "last",
-                   output == "last" and not patch_size)
+                   output == "last" and not patch_size, leash)
 
 
-def _stopping(stopping, net_input, target, mask, noise, recorded, amounts, multiple, patch_size, *, fit_mask,
+def _leash(network, variance, loss_noise):
+    """The :class:`~histdip.fit.Leash` of a thresholded fit, or None: only a clipped
+    output needs one, and only a thresholded target is zero over most of the image (an
+    unthresholded target holds the recording's noise about every level, and pulls each
+    pixel itself). Its deviation is the recording noise's, in root mean square per channel."""
+    if network.leash is None or network.sigmoid or not network.clamp or variance is None:
+        return None
+    v = np.asarray(variance, dtype=np.float64)
+    sd = np.sqrt(v.reshape(-1, v.shape[-1]).mean(axis=0) if v.ndim == 3 else [v.mean()])
+    if not np.all(sd > 0):
+        return None
+    # A plain MSE (Gaussian noise, whatever its sigma) is in the output's units squared;
+    # the Poisson-Gaussian loss is in units of the noise variance.
+    scale = 1.0 if isinstance(loss_noise, GaussianNoise) else 1.0 / sd**2
+    return Leash(sd, network.leash, scale=scale)
+
+
+def _stopping(stopping, net_input, target, mask, variance, amounts, multiple, patch_size, *, fit_mask,
               thresholded):
     """(stopper, check): the stopping rule and the output it watches.
 
@@ -195,9 +218,7 @@ def _stopping(stopping, net_input, target, mask, noise, recorded, amounts, multi
     if stopping.rule == "plateau":
         return PlateauStopper(stopping.check_every, stopping.tolerance, stopping.patience,
                               stopping.min_iterations), check
-    # Made here, after the tensors: a 12 MP map is 92 MB more at the fit's peak. Copies of
-    # the windows: views would keep the whole padded images alive for the fit.
-    variance = noise.variance_map(recorded)
+    # Copies of the windows: views would keep the whole padded images alive for the fit.
     stopper = NoiseLevelStopper.from_config(
         stopping, pad(target, amounts)[window].copy(), pad(variance, amounts)[window].copy(),
         None if weight is None else weight[window].copy(), thresholded=thresholded,

@@ -51,3 +51,27 @@ def test_an_all_zero_output_read_from_the_record_never_counts_as_levelled_off():
     stopping = RestoreConfig().stopping
     assert replay(flat, stopping)[1] == 600
     assert replay(working, stopping)[1] < 200
+
+
+def test_a_record_fitted_with_other_settings_is_fitted_again(tmp_path, monkeypatch):
+    import benchmarks.stop_replay as sr
+
+    fitted = []
+
+    def fake(spec, seed, index, *, iterations, overrides):
+        fitted.append(spec.name)
+        return dict(_record(spec.name, [5.0], [18.0], seed), settings=sr.requested_config(iterations, overrides))
+
+    monkeypatch.setattr(sr, "record_scene", fake)
+    sr.record([0], tmp_path, log=None)
+    first = list(fitted)
+    assert first and all(n.startswith("c") for n in first)
+    fitted.clear()
+    sr.record([0], tmp_path, log=None)
+    assert fitted == []  # all current: kept
+    stale = tmp_path / f"rec_0_{first[0]}.json"
+    stale.write_text(json.dumps({**json.loads(stale.read_text()), "settings": {"lr": 1.0}}))
+    sr.record([0], tmp_path, log=None)
+    assert fitted == [first[0]]  # made with other settings (an older default): fitted again
+    sr.record([0], tmp_path / "other", log=None, overrides={"network": {"leash": None}})
+    assert json.loads((tmp_path / "other" / stale.name).read_text())["settings"]["network"]["leash"] is None

@@ -24,9 +24,10 @@ def test_round_trip_with_the_schema_version(tmp_path, name):
 def test_a_version_1_file_reruns_as_it_ran():
     fast = load_config(DATA / "v1_fast.json")
     # written with every field: the fast preset then, the Yen prior (today's learns the split)
-    # and the near-level patience (today's thresholded fits go without it)
+    # the near-level patience (today's thresholded fits go without it) and no leash on the
+    # clipped output
     assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright",
-                                          stopping={"near_level": 4.0})
+                                          stopping={"near_level": 4.0}, network={"leash": None})
     paper = load_config(DATA / "v1_paper.json")
     assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
     # a field the file lacks had version 1's default: the detour, off
@@ -94,3 +95,11 @@ def test_a_version_3_file_reruns_with_the_near_level_patience_it_had():
     assert migrate({}, 2)["stopping"]["near_level"] == 4.0
     assert migrate({}, 1)["stopping"]["near_level"] is None  # version 1 had no near-level patience
     assert RestoreConfig().stopping.near_level is None
+
+
+def test_a_version_4_file_reruns_without_the_leash():
+    # Version 4's clipped output had none; a file that names one keeps it.
+    assert RestoreConfig(**migrate({}, 4)).network.leash is None
+    assert RestoreConfig(**migrate({"network": {"leash": 2.0}}, 4)).network.leash == 2.0
+    assert migrate({}, 3)["network"]["leash"] is None and migrate({}, 1)["network"]["leash"] is None
+    assert RestoreConfig().network.leash == 3.0 and preset("paper").network.leash is None

@@ -45,6 +45,9 @@ LOADS = {
     "current version without seed": (_current(lambda d, c: c.pop("seed")), lambda c: c.seed == 0),
     "a run record beside the settings": (_current(lambda d, c: d.update(run={"iterations": 5}, planes=[{}])),
                                          lambda c: c == preset("fast")),
+    "version 4 without network.leash": (_current(lambda d, c: (d.update(histdip_config_version=4),
+                                                               c["network"].pop("leash"))),
+                                        lambda c: c.network.leash is None),  # version 4 had none
 }
 
 #: case -> (file text, what the one line says)

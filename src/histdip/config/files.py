@@ -3,7 +3,7 @@ back with ``--config`` to reproduce the run.
 
 A file written by histdip is a mapping (JSON, or YAML by its extension)::
 
-    {"histdip_config_version": 4, "histdip_config": {...every field...}, ...record...}
+    {"histdip_config_version": 5, "histdip_config": {...every field...}, ...record...}
 
 A file of an older version is migrated on reading (:func:`migrate`), so it reruns as it
 ran. A hand-written mapping of a few fields, without the ``histdip_config`` key, is
@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from .schema import RestoreConfig, one_line
 
 #: Version of the config schema this histdip writes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: The defaults of version 1, in which the fields' defaults were the paper's network and
 #: options off. A version-1 file left out the fields added after it was written; each
@@ -32,7 +32,8 @@ V1_DEFAULTS = {
     "channel": "auto", "background": "none", "background_radius": "auto", "mask_min_size": 0, "mask_grow": 0,
     "threshold_smooth": 0.0,
     "network": {"channels_down": [128] * 5, "channels_up": [128] * 5, "channels_skip": [4] * 5, "norm": "batch",
-                "upsample": "bilinear", "padding": "reflection", "sigmoid": True, "clamp": False},
+                "upsample": "bilinear", "padding": "reflection", "sigmoid": True, "clamp": False,
+                "leash": None},
     "physics": {"kind": "downsample", "factor": 4, "kernel": "lanczos2"},
     "input": "image", "input_channels": 32, "noise_model": "gaussian", "iterations": 2000, "lr": 1e-3,
     "patch_size": None, "batch_size": 1, "foreground_crops": 0.5, "ema": None, "output": "last",
@@ -53,13 +54,19 @@ def migrate(fields, version):
     """
     if version == SCHEMA_VERSION:
         return dict(fields)
+    if version == 4:
+        # Version 4's clipped output had no leash (docs/decisions/fast-network.md).
+        network = fields.get("network", {})
+        if isinstance(network, dict) and "leash" not in network:
+            fields = {**fields, "network": {**network, "leash": None}}
+        return dict(fields)
     if version == 3:
         # Version 3's noise-level rule waited its long patience within 4x the noise on a
         # thresholded fit too (docs/decisions/stopping-rule.md).
         stopping = fields.get("stopping", {})
         if isinstance(stopping, dict) and "near_level" not in stopping:
             fields = {**fields, "stopping": {**stopping, "near_level": 4.0}}
-        return dict(fields)
+        return migrate(fields, 4)
     if version == 2:
         # Version 2 knew fluorescence only and restored a stack plane by plane.
         return migrate({"polarity": "bright", "volume": "planes", **fields}, 3)

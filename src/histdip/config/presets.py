@@ -21,7 +21,7 @@ PAPER_FIELDS = dict(
     # Ulyanov's skip network as the authors configure it: 5 scales of 128 channels,
     # 4-channel skips, BatchNorm, sigmoid output; about 2.2 M parameters.
     network=dict(channels_down=[128] * 5, channels_up=[128] * 5, channels_skip=[4] * 5, norm="batch",
-                 sigmoid=True, clamp=False),
+                 sigmoid=True, clamp=False, leash=None),
     physics=dict(kind="downsample", factor=4, kernel="lanczos2"),
     input_channels=32,
     iterations=2000,

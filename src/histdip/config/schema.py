@@ -37,7 +37,7 @@ class NetworkConfig(_Strict):
     """Ulyanov et al.'s "skip" encoder-decoder, one entry per scale.
 
     The defaults are the fast network: 16 channels x 4 scales, no normalisation and a
-    straight-through [0, 1] clip (docs/decisions/fast-network.md). The paper's is 128 x 5
+    straight-through [0, 1] clip on a leash (docs/decisions/fast-network.md). The paper's is 128 x 5
     with BatchNorm and a sigmoid.
     """
 
@@ -52,6 +52,12 @@ class NetworkConfig(_Strict):
     #: gradient passes straight through (a sigmoid driven far negative by a mostly-zero
     #: hist-dip target saturates; without normalisation it did).
     clamp: bool = True
+    #: With that clip, on a thresholded fit: how many noise standard deviations the
+    #: unclipped output may stray outside [0, 1] before a penalty pulls it back
+    #: (:class:`histdip.fit.leash.Leash`); ``None``: nothing pulls it back, and a dim
+    #: signal's output can sit at zero for a whole fit (docs/decisions/fast-network.md).
+    #: Without the clip it has no effect.
+    leash: Optional[float] = Field(3.0, ge=0)
 
     @model_validator(mode="after")
     def _same_depth(self):

@@ -131,6 +131,7 @@ def fit(
     snapshot_every=0,
     progress=False,
     callback=None,
+    leash=None,
 ):
     """Fit ``net`` with Adam so that ``physics.loss(net(input), target, weight)`` falls.
 
@@ -167,6 +168,9 @@ def fit(
         ``callback(step, loss) -> bool``, called after every finite step: a true value
         stops the fit there, with the stop reason ``cancelled: ...`` (a viewer's cancel
         button, a caller's own progress display). None changes nothing.
+    leash : histdip.fit.leash.Leash, optional
+        A penalty on the network's unclipped output (``net.unbounded``), added to the
+        loss: it keeps a clipped output within reach of [0, 1].
 
     Returns
     -------
@@ -192,8 +196,13 @@ def fit(
         for step in range(1, iterations + 1):
             inp, target, weight = sampler(step)
             optimiser.zero_grad()
-            out = net(inp)
-            value = physics.loss(out, target, weight)
+            if leash is None:
+                out = net(inp)
+                value = physics.loss(out, target, weight)
+            else:
+                raw = net.unbounded(inp)
+                out = net.bound(raw)
+                value = physics.loss(out, target, weight) + leash(raw)
             value.backward()
             optimiser.step()
             if average is not None:
