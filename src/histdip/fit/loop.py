@@ -38,7 +38,7 @@ class Fit:
         Why the fit ended, in words.
     seconds : float
     loss : tuple of float
-        The loss at each step.
+        The loss at each step (with the leash's penalty, where there is one).
     trace : tuple of (int, float)
         The stopper's signal at each check: the discrepancy ratio for the noise-level
         rule, the relative change for the plateau rule.
