@@ -107,7 +107,10 @@ def test_snapshots_and_the_record():
     assert all(s.shape == (64, 48) and s.dtype == np.float32 for _, s in r.snapshots)
     rec = json.loads(json.dumps(r.record(), allow_nan=False))
     assert rec["iterations"] == 20 and rec["threshold"] == 70 and rec["threshold_on"] == "BT.601 grey on 0-255"
-    assert rec["histdip"] == histdip.__version__ and rec["noise"] is None  # fixed stop, MSE: no noise needed
+    # a fixed stop and the MSE need no noise, but the thresholded fit's leash is measured in it
+    assert rec["histdip"] == histdip.__version__ and rec["noise"]["model"] == "poisson-gaussian"
+    r = histdip.restore_detailed(rgb, threshold=70, iterations=2, stopping={"rule": "fixed"}, network={"leash": None})
+    assert r.record()["noise"] is None
 
 
 def test_a_dark_image_says_nothing_lies_above_t():
@@ -307,3 +310,14 @@ def test_the_poisson_gaussian_loss_fits_with_the_images_own_noise():
     noisy, _ = _bead_photo(0.8)
     r = histdip.restore_detailed(noisy, noise_model="poisson-gaussian", iterations=30)
     assert r.fit.loss[-1] < r.fit.loss[0] and r.record()["noise"]["model"] == "poisson-gaussian"
+
+
+def test_a_thresholded_fit_is_leashed_whatever_its_stopping_rule_and_a_whole_one_is_not():
+    noisy, _ = _bead_photo(0.8)
+    for stopping in ({"rule": "fixed"}, {"rule": "plateau"}, {"rule": "noise-level"}):
+        _, problem = HistDip(sample="beads", iterations=2, stopping=stopping).fit(noisy)
+        assert problem.leash is not None and problem.leash.slack == 3.0, stopping
+    _, problem = HistDip(sample="beads", iterations=2, network={"leash": None}).fit(noisy)
+    assert problem.leash is None
+    _, problem = HistDip(sample="cells", iterations=2, stopping={"rule": "fixed"}).fit(noisy)
+    assert problem.leash is None  # fitted whole: its target pulls every pixel itself

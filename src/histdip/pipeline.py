@@ -203,7 +203,10 @@ class HistDip:
     def _problem(prep, signal, target, gain=1.0):
         c, planes = prep.config, prep.planes
         noise = prep.noise
-        if noise is None and (c.stopping.rule == "noise-level" or c.noise_model == "poisson-gaussian"):
+        thresholded = c.method == "hist-dip" and prep.prior.zeroes_recording
+        # The leash of a clipped output is measured in the recording's noise, whatever the rule.
+        leashed = thresholded and c.network.leash is not None and c.network.clamp and not c.network.sigmoid
+        if noise is None and (c.stopping.rule == "noise-level" or c.noise_model == "poisson-gaussian" or leashed):
             # The noise follows the recorded levels, not those above a subtracted background.
             noise = estimate_noise(planes.recorded)
         recorded, fit_noise = planes.recorded, noise
@@ -215,7 +218,7 @@ class HistDip:
             loss_noise=fit_noise if c.noise_model == "poisson-gaussian" else GaussianNoise(), noise=fit_noise,
             recorded=recorded,
             amounts=padding_for(planes.shape, c.network, c.physics),
-            fit_mask=c.method == "hist-dip", thresholded=c.method == "hist-dip" and prep.prior.zeroes_recording,
+            fit_mask=c.method == "hist-dip", thresholded=thresholded,
             network=c.network, physics=c.physics, stopping=c.stopping, input=c.input,
             input_channels=c.input_channels, patch_size=c.patch_size, batch_size=c.batch_size,
             foreground_crops=c.foreground_crops, mask_resampling=c.mask_resampling, output=c.output, tile=c.tile,
