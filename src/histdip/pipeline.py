@@ -205,7 +205,7 @@ class HistDip:
         noise = prep.noise
         thresholded = c.method == "hist-dip" and prep.prior.zeroes_recording
         # The leash of a clipped output is measured in the recording's noise, whatever the rule.
-        leashed = thresholded and c.network.leash is not None and c.network.clamp and not c.network.sigmoid
+        leashed = thresholded and c.network.leashed
         if noise is None and (c.stopping.rule == "noise-level" or c.noise_model == "poisson-gaussian" or leashed):
             # The noise follows the recorded levels, not those above a subtracted background.
             noise = estimate_noise(planes.recorded)

@@ -167,7 +167,7 @@ def build_problem(grey, signal, target, mask, *, loss_noise, noise=None, recorde
         sampler = RandomCrops(net_input, target_t, patch_size, batch_size, forward.factor, margin, seed,
                               foreground=pad(mask, amounts) if fit_mask else None, foreground_share=foreground_crops)
     # Made here, after the tensors: a 12 MP map is 92 MB more at the fit's peak.
-    wants = stopping.rule == "noise-level" or (thresholded and network.leash is not None)
+    wants = stopping.rule == "noise-level" or (thresholded and network.leashed)
     variance = noise.variance_map(recorded) if noise is not None and wants else None
     stopper, check = _stopping(stopping, net_input, target, mask, variance, amounts, network.multiple,
                                patch_size, fit_mask=fit_mask, thresholded=thresholded)
@@ -181,7 +181,7 @@ def _leash(network, variance, loss_noise):
     output needs one, and only a thresholded target is zero over most of the image (an
     unthresholded target holds the recording's noise about every level, and pulls each
     pixel itself). Its deviation is the recording noise's, in root mean square per channel."""
-    if network.leash is None or network.sigmoid or not network.clamp or variance is None:
+    if not network.leashed or variance is None:
         return None
     v = np.asarray(variance, dtype=np.float64)
     sd = np.sqrt(v.reshape(-1, v.shape[-1]).mean(axis=0) if v.ndim == 3 else [v.mean()])

@@ -69,6 +69,12 @@ class NetworkConfig(_Strict):
         return self
 
     @property
+    def leashed(self):
+        """Whether a thresholded fit puts this network's output on the leash: a clipped
+        output (no sigmoid) with a ``leash`` set."""
+        return self.leash is not None and self.clamp and not self.sigmoid
+
+    @property
     def multiple(self):
         """Image sides must be a multiple of this (one halving per scale)."""
         return 2 ** len(self.channels_down)

@@ -50,8 +50,8 @@ class Leash:
         key = (raw.shape[1], raw.ndim, raw.dtype, raw.device)
         if self._cache is None or self._cache[0] != key:
             shape = (1, raw.shape[1]) + (1,) * (raw.ndim - 2)
-            sd = np.broadcast_to(self.sd, (raw.shape[1],)) if self.sd.size == 1 else self.sd
-            scale = np.broadcast_to(self.scale, (raw.shape[1],)) if self.scale.size == 1 else self.scale
+            sd = np.broadcast_to(self.sd, (raw.shape[1],))
+            scale = np.broadcast_to(self.scale, (raw.shape[1],))
             as_t = lambda a: torch.as_tensor(np.array(a), dtype=raw.dtype, device=raw.device).view(shape)  # noqa: E731
             self._cache = (key, as_t(sd), as_t(self.slack * sd), as_t(scale))
         return self._cache[1:]
@@ -64,7 +64,3 @@ class Leash:
         # gradient of a misfit of at most one deviation (d(x^2)/dx = 2x, as the MSE's).
         huber = torch.where(beyond < sd, beyond * beyond, 2.0 * sd * beyond - sd * sd)
         return (huber * scale).mean()
-
-    def describe(self):
-        """The leash, for the run record."""
-        return {"slack_sd": self.slack, "sd": [float(v) for v in self.sd]}
