@@ -39,7 +39,10 @@ NEVER = {"level": 1e-9, "patience": 100000, "near_patience": 100000}
 #: Replayed rules: name -> StoppingConfig overrides on the default's.
 RULES = {
     "default": {},
-    "near-level 4 (schema 3)": {"near_level": 4.0},
+    "may level off before it starts (schema 5)": {"started": None},
+    "started 0.3": {"started": 0.3},
+    "started 0.7": {"started": 0.7},
+    "near-level 4 (schema 3)": {"near_level": 4.0, "started": None},
     "near-level 2": {"near_level": 2.0},
     "tolerance 0.1": {"tolerance": 0.1},
     "patience 2": {"patience": 2},
@@ -68,7 +71,7 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
                 seconds=seconds, iterations=iterations, overrides=overrides or {},
                 settings=requested_config(iterations, overrides),
                 final=dict(psnr=final["psnr_clean"], ssim=final["ssim_clean"], f1=final.get("f1")),
-                best_step=r.fit.best_step, trace=[[int(k), float(v)] for k, v in r.fit.trace], snaps=snaps)
+                best_step=r.fit.best_step, zero_ratio=r.fit.zero_ratio, trace=[[int(k), float(v)] for k, v in r.fit.trace], snaps=snaps)
 
 
 def fit_settings(iterations, overrides):
@@ -130,7 +133,8 @@ def replay(rec, stopping):
     from histdip.fit import NoiseLevelStopper
 
     s = NoiseLevelStopper.from_config(stopping, np.zeros(1), np.ones(1), thresholded=True)
-    best, stop = s.replay([(int(k), float(v)) for k, v in rec["trace"]], flat=flat_steps(rec))
+    best, stop = s.replay([(int(k), float(v)) for k, v in rec["trace"]], flat=flat_steps(rec),
+                          zero_ratio=rec.get("zero_ratio"))
     scores = {int(k): (p, q, f) for k, p, q, f in rec["snaps"]}
     return (best, stop, *scores[best])
 

@@ -75,3 +75,15 @@ def test_a_record_fitted_with_other_settings_is_fitted_again(tmp_path, monkeypat
     assert fitted == [first[0]]  # made with other settings (an older default): fitted again
     sr.record([0], tmp_path / "other", log=None, overrides={"network": {"leash": None}})
     assert json.loads((tmp_path / "other" / stale.name).read_text())["settings"]["network"]["leash"] is None
+
+
+def test_the_replay_reads_the_recorded_zero_ratio():
+    # A fit creeping near an all-zero output's ratio for a hundred steps, then fitting.
+    ratios = [17.7, 16.3, 15.1] + [15.0 - 0.01 * k for k in range(9)] + [7.4, 3.5, 2.4, 1.9] + [1.8] * 44
+    psnrs = [15.0] * 12 + [18.0] * 48
+    rec = dict(_record("c12", ratios, psnrs), zero_ratio=17.7)
+    stopping = RestoreConfig().stopping
+    assert replay(rec, stopping)[1] > 150 and replay(rec, stopping)[2] == 18.0  # not started at 15
+    assert replay(rec, stopping.model_copy(update={"started": None}))[1:3] == (100, 15.0)
+    old = {k: v for k, v in rec.items() if k != "zero_ratio"}  # a record without one: no reference
+    assert replay(old, stopping)[1] == 100

@@ -25,9 +25,9 @@ def test_a_version_1_file_reruns_as_it_ran():
     fast = load_config(DATA / "v1_fast.json")
     # written with every field: the fast preset then, the Yen prior (today's learns the split)
     # the near-level patience (today's thresholded fits go without it) and no leash on the
-    # clipped output
+    # clipped output, whose rule could level off before the fit had started
     assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright",
-                                          stopping={"near_level": 4.0}, network={"leash": None})
+                                          stopping={"near_level": 4.0, "started": None}, network={"leash": None})
     paper = load_config(DATA / "v1_paper.json")
     assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
     # a field the file lacks had version 1's default: the detour, off
@@ -103,3 +103,11 @@ def test_a_version_4_file_reruns_without_the_leash():
     assert RestoreConfig(**migrate({"network": {"leash": 2.0}}, 4)).network.leash == 2.0
     assert migrate({}, 3)["network"]["leash"] is None and migrate({}, 1)["network"]["leash"] is None
     assert RestoreConfig().network.leash == 3.0 and preset("paper").network.leash is None
+
+
+def test_a_version_5_file_reruns_with_a_rule_that_may_level_off_before_the_fit_starts():
+    # Version 5's noise-level rule had no started test; a file that names one keeps it.
+    assert RestoreConfig(**migrate({}, 5)).stopping.started is None
+    assert RestoreConfig(**migrate({"stopping": {"started": 0.3}}, 5)).stopping.started == 0.3
+    assert migrate({}, 4)["stopping"]["started"] is None and migrate({}, 1)["stopping"]["started"] is None
+    assert RestoreConfig().stopping.started == 0.5

@@ -107,10 +107,10 @@ def test_an_all_zero_output_is_not_levelled_off():
 
 def test_noise_level_stopper_takes_every_setting_from_its_config():
     cfg = StoppingConfig(rule="noise-level", check_every=7, level=1.5, min_iterations=21, tolerance=0.05,
-                         patience=4, near_level=3.0, near_patience=9, detour=2.0)
+                         patience=4, near_level=3.0, near_patience=9, detour=2.0, started=0.25)
     st = NoiseLevelStopper.from_config(cfg, np.zeros((4, 4)), np.ones((4, 4)))
     assert (st.check_every, st.level, st.min_iterations, st.tolerance, st.patience, st.near_level,
-            st.near_patience, st.detour) == (7, 1.5, 21, 0.05, 4, 3.0, 9, 2.0)
+            st.near_patience, st.detour, st.started) == (7, 1.5, 21, 0.05, 4, 3.0, 9, 2.0, 0.25)
 
 
 def test_an_unmasked_fit_waits_the_long_patience_far_above_the_noise_level():
@@ -151,3 +151,35 @@ def test_replay_gives_the_best_and_the_stopping_check():
     assert st.replay([(10, 3.0), (20, 2.0), (30, 0.9), (40, 0.5)]) == (30, 30)  # stops at the level
     never = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=0, patience=100)
     assert never.replay([(10, 3.0), (20, 2.0), (30, 2.5)]) == (20, 30)  # never stops: the last check
+
+
+#: The first checks of the default's fit of the sweep's crowded scene c12 (tuning seed 0,
+#: SNR 3.9): an all-zero output scores 17.7; the output creeps near zero for a hundred
+#: steps, then the fit picks the beads up and runs down to the noise level.
+CREEP = [17.71, 16.32, 15.07, 15.41, 15.44, 15.25, 15.17, 15.14, 14.99, 14.88, 14.53, 12.37, 7.43, 4.6, 3.46,
+         2.83, 2.44, 2.13, 1.93, 1.8, 1.72, 1.65, 1.57, 1.52, 1.46, 1.42, 1.4, 1.39, 1.4, 1.36, 1.36, 1.36]
+
+
+def test_a_fit_that_has_not_started_is_not_levelled_off():
+    target = np.zeros((8, 8))
+    target[:2] = np.sqrt(17.71 * 64 / 16)  # an all-zero output scores 17.71 on unit noise
+    trace = [(10 * (k + 1), r) for k, r in enumerate(CREEP)]
+
+    def stops(started):
+        st = NoiseLevelStopper(target, np.ones((8, 8)), min_iterations=50, tolerance=0.03, patience=3,
+                               started=started)
+        assert st.zero_ratio == pytest.approx(17.71)
+        return st.replay(trace)
+
+    assert stops(None) == (100, 100)  # levelled off while still creeping at 14.9 of 17.7
+    best, stop = stops(0.5)
+    assert stop > 250 and CREEP[best // 10 - 1] < 1.4  # went on, and stopped on the real plateau
+    assert stops(0.99) == (300, 320)  # 1.36 is not 99 % of the way to the noise: it never levels off
+
+
+def test_replay_takes_the_recorded_zero_ratio():
+    trace = [(10 * (k + 1), r) for k, r in enumerate(CREEP)]
+    st = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=50, tolerance=0.03, patience=3, started=0.5)
+    assert st.replay(trace) == (100, 100)  # built on no target: nothing to have started from
+    st = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=50, tolerance=0.03, patience=3, started=0.5)
+    assert st.replay(trace, zero_ratio=17.71)[1] > 250

@@ -48,6 +48,9 @@ LOADS = {
     "version 4 without network.leash": (_current(lambda d, c: (d.update(histdip_config_version=4),
                                                                c["network"].pop("leash"))),
                                         lambda c: c.network.leash is None),  # version 4 had none
+    "version 5 without stopping.started": (_current(lambda d, c: (d.update(histdip_config_version=5),
+                                                                  c["stopping"].pop("started"))),
+                                           lambda c: c.stopping.started is None),  # version 5 had none
 }
 
 #: case -> (file text, what the one line says)

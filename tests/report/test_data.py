@@ -41,6 +41,10 @@ def test_report_holds_every_section_and_decodable_images(small_run):
     # The curves: the loss and the stopping rule's ratio, from the record.
     assert 'id="chart-loss"' in html and 'id="chart-check"' in html
     assert len(result.record()["curve"]["loss"]) == result.iterations == 60
+    # What an all-zero output scores: the rule's "not started" reference, said under the chart.
+    zero = result.record()["curve"]["check_zero"]
+    assert zero == pytest.approx(result.fit.zero_ratio, rel=1e-4) and zero > 1
+    assert any(t.startswith(f"An all-zero output scores {zero:.4g}") for t in data.fit["text"])
 
 
 def test_page_points_at_nothing_outside_itself(small_run):

@@ -3,7 +3,7 @@ back with ``--config`` to reproduce the run.
 
 A file written by histdip is a mapping (JSON, or YAML by its extension)::
 
-    {"histdip_config_version": 5, "histdip_config": {...every field...}, ...record...}
+    {"histdip_config_version": 6, "histdip_config": {...every field...}, ...record...}
 
 A file of an older version is migrated on reading (:func:`migrate`), so it reruns as it
 ran. A hand-written mapping of a few fields, without the ``histdip_config`` key, is
@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from .schema import RestoreConfig, one_line
 
 #: Version of the config schema this histdip writes.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: The defaults of version 1, in which the fields' defaults were the paper's network and
 #: options off. A version-1 file left out the fields added after it was written; each
@@ -39,7 +39,8 @@ V1_DEFAULTS = {
     "patch_size": None, "batch_size": 1, "foreground_crops": 0.5, "ema": None, "output": "last",
     "mask_resampling": "hr", "tile": None, "ensemble": 1, "channels_last": False,
     "stopping": {"rule": "fixed", "check_every": 25, "tolerance": 2e-3, "patience": 3, "min_iterations": 100,
-                 "level": 1.0, "near_level": None, "near_patience": None, "detour": None},
+                 "level": 1.0, "near_level": None, "near_patience": None, "detour": None,
+                 "started": None},
     "seed": 0, "device": "cpu",
 }
 
@@ -54,12 +55,19 @@ def migrate(fields, version):
     """
     if version == SCHEMA_VERSION:
         return dict(fields)
+    if version == 5:
+        # Version 5's noise-level rule let a fit level off before it had started
+        # (docs/decisions/stopping-rule.md).
+        stopping = fields.get("stopping", {})
+        if isinstance(stopping, dict) and "started" not in stopping:
+            fields = {**fields, "stopping": {**stopping, "started": None}}
+        return dict(fields)
     if version == 4:
         # Version 4's clipped output had no leash (docs/decisions/fast-network.md).
         network = fields.get("network", {})
         if isinstance(network, dict) and "leash" not in network:
             fields = {**fields, "network": {**network, "leash": None}}
-        return dict(fields)
+        return migrate(fields, 5)
     if version == 3:
         # Version 3's noise-level rule waited its long patience within 4x the noise on a
         # thresholded fit too (docs/decisions/stopping-rule.md).

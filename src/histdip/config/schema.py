@@ -131,6 +131,10 @@ class StoppingConfig(_Strict):
     #: before them are a spike, not a fit that has levelled off; None counts them as
     #: levelled off.
     detour: Optional[float] = Field(1.5, gt=1)
+    #: ``noise-level``: the levelling-off test waits until the fit has explained this
+    #: share of what an all-zero output leaves above the noise level: before that it has
+    #: not started, however slowly it moves. None: it may level off anywhere.
+    started: Optional[float] = Field(0.5, gt=0, lt=1)
 
 
 class RestoreConfig(_Strict):

@@ -46,6 +46,9 @@ class Fit:
         The preview every ``snapshot_every`` steps.
     best_step : int or None
         The step whose weights ``model`` carries, when not the last.
+    zero_ratio : float or None
+        The noise-level rule's ratio for an all-zero output
+        (:attr:`~histdip.fit.NoiseLevelStopper.zero_ratio`); None under another rule.
     """
 
     model: torch.nn.Module
@@ -57,6 +60,7 @@ class Fit:
     trace: tuple = ()
     snapshots: tuple = ()
     best_step: int | None = None
+    zero_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -251,4 +255,5 @@ def fit(
             # A log's last line of the fit says why it ended (an exception says it itself).
             bar.close(stop_reason if finished else "interrupted", count=done)
     return Fit(fitted, net, done, stop_reason, time.perf_counter() - start, tuple(losses),
-               tuple(getattr(stopper, "history", ())), tuple(snapshots), best_step)
+               tuple(getattr(stopper, "history", ())), tuple(snapshots), best_step,
+               getattr(stopper, "zero_ratio", None))

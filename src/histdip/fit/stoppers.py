@@ -63,7 +63,10 @@ class NoiseLevelStopper:
       more steps only cost time. Within ``near_level`` times the level that test waits
       ``near_patience`` checks instead; an all-zero output never counts as levelled off,
       nor (with ``detour``) a window of checks whose best ratio is more than ``detour``
-      times the best before it: that is a spike the fit may come back from, not a plateau.
+      times the best before it: that is a spike the fit may come back from, not a plateau;
+      nor (with ``started``) a fit that has not yet explained that share of what an
+      all-zero output leaves above the noise level (:attr:`zero_ratio`): it has not
+      started, however slowly it moves.
 
     Parameters
     ----------
@@ -71,12 +74,18 @@ class NoiseLevelStopper:
         The noisy target and its per-pixel noise variance, in the output's units.
     weight : ndarray, optional
         Which pixels count (e.g. the foreground mask of a thresholded target).
+
+    Attributes
+    ----------
+    zero_ratio : float or None
+        The ratio an all-zero output scores: the target's energy over the noise's
+        (None without a noise estimate).
     """
 
     def __init__(self, target, variance, weight=None, check_every=10, level=1.0, min_iterations=50,
-                 tolerance=0.03, patience=5, near_level=None, near_patience=None, detour=None):
+                 tolerance=0.03, patience=5, near_level=None, near_patience=None, detour=None, started=None):
         self.check_every, self.level, self.min_iterations = check_every, level, min_iterations
-        self.tolerance, self.patience, self.detour = tolerance, patience, detour
+        self.tolerance, self.patience, self.detour, self.started = tolerance, patience, detour, started
         self.near_level, self.near_patience = near_level, near_patience
         w = np.ones(np.shape(target)) if weight is None else np.asarray(weight, dtype=np.float64)
         self.target = np.asarray(target, dtype=np.float64)
@@ -84,6 +93,7 @@ class NoiseLevelStopper:
             w = w[..., None]
         self.weight = np.broadcast_to(w, self.target.shape)
         self.noise = float((self.weight * np.broadcast_to(variance, self.target.shape)).sum())
+        self.zero_ratio = float((self.weight * self.target ** 2).sum()) / self.noise if self.noise > 0 else None
         self.history, self.smoothed = [], []
         #: True when the last update was the closest to the noise level so far: the fit
         #: loop keeps those weights and ends on them (a fit that levels off, or one whose
@@ -109,16 +119,20 @@ class NoiseLevelStopper:
         return cls(target, variance, weight, check_every=stopping.check_every, level=stopping.level,
                    min_iterations=stopping.min_iterations, tolerance=stopping.tolerance,
                    patience=patience, near_level=near_level, near_patience=stopping.near_patience,
-                   detour=stopping.detour)
+                   detour=stopping.detour, started=stopping.started)
 
-    def replay(self, trace, flat=()):
+    def replay(self, trace, flat=(), zero_ratio=None):
         """(best step, stop step) of this rule on a recorded ``trace`` of (step, ratio).
 
         The best step is the check whose weights a fit would end on, the stop step the
         check it stops at (the last one when it never stops). A fit recorded once with
         the levelling-off test off can so be read under any settings. ``flat``: the
-        steps at which the output was all zero (never levelled off, as in a fit).
+        steps at which the output was all zero (never levelled off, as in a fit);
+        ``zero_ratio``: the recorded fit's :attr:`zero_ratio` (the ``started`` test's
+        reference), when this stopper was not built on its target.
         """
+        if zero_ratio is not None:
+            self.zero_ratio = float(zero_ratio)
         best = None
         for step, ratio in trace:
             why = self.observe(step, ratio, flat=step in flat)
@@ -174,10 +188,30 @@ class NoiseLevelStopper:
             # weights, 34.9 dB against 38.9 at the cap (docs/decisions/stopping-rule.md).
             if self.detour is not None and recent > self.detour * before:
                 return None
+            if not self.has_started(recent):
+                return None
             if recent > before * (1 - self.tolerance):
                 return (f"noise level: fit levelled off at {ratio:.2f}x the estimated noise variance "
                         f"(< {self.tolerance:g} better in {patience} checks)")
         return None
+
+    def has_started(self, ratio):
+        """Whether a fit at ``ratio`` has explained the ``started`` share of what an
+        all-zero output leaves above the noise level.
+
+        A thresholded dim photo's fit can creep for a hundred steps with its output
+        near zero (the ratio 17.7 -> 14.9 of an all-zero 17.7 over a crowded scene at
+        SNR 4): that is a fit that has not picked up its signal yet, not one that has
+        levelled off; run on, it found 295 of 480 beads instead of none
+        (docs/decisions/stopping-rule.md, "A fit that has not started").
+
+        >>> s = NoiseLevelStopper(np.full(4, 4.0), np.ones(4), started=0.5)
+        >>> s.zero_ratio, s.has_started(10.0), s.has_started(8.0)
+        (16.0, False, True)
+        """
+        if self.started is None or self.zero_ratio is None or self.zero_ratio <= self.level:
+            return True
+        return ratio <= self.level + (1.0 - self.started) * (self.zero_ratio - self.level)
 
 
 def probe_window(shape, size, multiple, weight=None):

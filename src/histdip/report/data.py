@@ -161,6 +161,10 @@ def _fit_section(record, check_every=None, dip_record=None):
                                        chart_id="chart-check"))
         every = f"every {check_every} steps" if check_every else "at each check"
         text.append(f"The stopping rule's {signal}, {every}.")
+        zero = curve.get("check_zero")
+        if zero is not None:
+            text.append(f"An all-zero output scores {zero:.4g} on it: a fit still near that has not started, "
+                        "and is not taken as levelled off.")
     return {"charts": svgs, "text": text, "iterations": iterations}
 
 
