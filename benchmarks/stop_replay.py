@@ -163,6 +163,14 @@ def table(records):
     text = markdown_table(["rule", "PSNR vs clean (dB)", "SSIM", "bead F1", "mean steps", "median steps",
                            "at the cap"], rows)
     names = list(RULES)[:2]
+    bins = sorted({r.get("bin") for r in records if r.get("bin") is not None})
+    if bins:
+        from .sweep_grid import bin_label
+
+        bin_rows = [[n, *[f"{np.mean([per[n][i][2] for i, r in enumerate(records) if r.get('bin') == b]):.2f}"
+                          for b in bins]] for n in names]
+        text += "\n\nPSNR vs clean (dB) per bin of measured object SNR:\n\n" + markdown_table(
+            ["rule", *[f"{bin_label(b)} (n={sum(r.get('bin') == b for r in records)})" for b in bins]], bin_rows)
     scene_rows = [[r["name"], r["seed"], f"{r['snr']:.1f}",
                    *[f"{per[n][i][2]:.2f} ({per[n][i][1]})" for n in names]] for i, r in enumerate(records)]
     text += "\n\nPer scene, PSNR vs clean (stop step):\n\n" + markdown_table(

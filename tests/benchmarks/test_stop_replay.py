@@ -35,6 +35,7 @@ def test_the_table_names_every_rule_and_the_oracle(tmp_path):
     for name in RULES:
         assert f"| {name} |" in text
     assert "| best check of each fit (needs the clean image) | 14.50 |" in text
+    assert "| rule | [3, 6) (n=2) |" in text and "| default | 13.00 |" in text  # per SNR bin: (12 + 14) / 2
     out = tmp_path / "tuning"
     out.mkdir()
     for r in recs:
