@@ -202,7 +202,7 @@ class NoiseLevelStopper:
         A thresholded dim photo's fit can creep for a hundred steps with its output
         near zero (the ratio 17.7 -> 14.9 of an all-zero 17.7 over a crowded scene at
         SNR 4): that is a fit that has not picked up its signal yet, not one that has
-        levelled off; run on, it found 295 of 480 beads instead of none
+        levelled off; run on, it gave 288 of the 480 beads instead of none
         (docs/decisions/stopping-rule.md, "A fit that has not started").
 
         >>> s = NoiseLevelStopper(np.full(4, 4.0), np.ones(4), started=0.5)
