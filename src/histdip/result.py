@@ -191,8 +191,10 @@ class Result:
             "check": [[int(k), _short(v)] for k, v in self.fit.trace],
             "check_signal": CHECK_SIGNALS.get(stopping.rule),
             "check_level": float(stopping.level) if stopping.rule == "noise-level" else None,
-            # What an all-zero output scores: the rule's "not started yet" reference.
-            "check_zero": None if self.fit.zero_ratio is None else _short(self.fit.zero_ratio),
+            # What an all-zero output scores: the rule's "not started yet" reference, where
+            # the rule uses one.
+            "check_zero": (None if self.fit.zero_ratio is None or stopping.started is None
+                           else _short(self.fit.zero_ratio)),
         }}
 
     def _split_record(self):

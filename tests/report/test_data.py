@@ -45,6 +45,10 @@ def test_report_holds_every_section_and_decodable_images(small_run):
     zero = result.record()["curve"]["check_zero"]
     assert zero == pytest.approx(result.fit.zero_ratio, rel=1e-4) and zero > 1
     assert any(t.startswith(f"An all-zero output scores {zero:.4g}") for t in data.fit["text"])
+    # A rule without the started test (a version-5 config) says nothing of it.
+    old_rule = histdip.restore_detailed(photo, iterations=20, stopping={"started": None})
+    assert old_rule.record()["curve"]["check_zero"] is None
+    assert not any(t.startswith("An all-zero output") for t in build_report(old_rule, photo).fit["text"])
 
 
 def test_page_points_at_nothing_outside_itself(small_run):

@@ -58,23 +58,14 @@ def migrate(fields, version):
     if version == 5:
         # Version 5's noise-level rule let a fit level off before it had started
         # (docs/decisions/stopping-rule.md).
-        stopping = fields.get("stopping", {})
-        if isinstance(stopping, dict) and "started" not in stopping:
-            fields = {**fields, "stopping": {**stopping, "started": None}}
-        return dict(fields)
+        return _section_default(fields, "stopping", "started", None)
     if version == 4:
         # Version 4's clipped output had no leash (docs/decisions/fast-network.md).
-        network = fields.get("network", {})
-        if isinstance(network, dict) and "leash" not in network:
-            fields = {**fields, "network": {**network, "leash": None}}
-        return migrate(fields, 5)
+        return migrate(_section_default(fields, "network", "leash", None), 5)
     if version == 3:
         # Version 3's noise-level rule waited its long patience within 4x the noise on a
         # thresholded fit too (docs/decisions/stopping-rule.md).
-        stopping = fields.get("stopping", {})
-        if isinstance(stopping, dict) and "near_level" not in stopping:
-            fields = {**fields, "stopping": {**stopping, "near_level": 4.0}}
-        return migrate(fields, 4)
+        return migrate(_section_default(fields, "stopping", "near_level", 4.0), 4)
     if version == 2:
         # Version 2 knew fluorescence only and restored a stack plane by plane.
         return migrate({"polarity": "bright", "volume": "planes", **fields}, 3)
@@ -91,6 +82,15 @@ def migrate(fields, version):
         return migrate(out, 2)
     raise ConfigError(f"config schema version {version!r} is not one this histdip reads "
                       f"(it reads 1 to {SCHEMA_VERSION}); upgrade histdip")
+
+
+def _section_default(fields, section, key, value):
+    """``fields`` with ``value`` for ``section.key`` where the file left it out (a
+    section that is not a mapping is left for validation to name)."""
+    part = fields.get(section, {})
+    if isinstance(part, dict) and key not in part:
+        fields = {**fields, section: {**part, key: value}}
+    return dict(fields)
 
 
 def config_from_mapping(data, where="config"):
