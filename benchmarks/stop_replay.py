@@ -71,7 +71,7 @@ def record_scene(spec, seed, index, *, iterations=600, overrides=None):
                 seconds=seconds, iterations=iterations, overrides=overrides or {},
                 settings=requested_config(iterations, overrides),
                 final=dict(psnr=final["psnr_clean"], ssim=final["ssim_clean"], f1=final.get("f1")),
-                best_step=r.fit.best_step, zero_ratio=r.fit.zero_ratio,
+                best_step=r.fit.best_step, zero_ratio=r.fit.zero_ratio, rewinds=[list(x) for x in r.fit.rewinds],
                 trace=[[int(k), float(v)] for k, v in r.fit.trace], snaps=snaps)
 
 

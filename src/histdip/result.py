@@ -160,6 +160,8 @@ class Result:
             "iterations": self.iterations,
             "stop_reason": self.stop_reason,
             "best_step": None if fit is None else fit.best_step,
+            # (step, best step) of each time the output collapsed to zero and the fit went back
+            "rewinds": [] if fit is None else [[int(a), int(b)] for a, b in fit.rewinds],
             "target_gain": float(self.gain),
             "warm_start": self.warm_start,
             "memory": self.memory,

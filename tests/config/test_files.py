@@ -25,9 +25,11 @@ def test_a_version_1_file_reruns_as_it_ran():
     fast = load_config(DATA / "v1_fast.json")
     # written with every field: the fast preset then, the Yen prior (today's learns the split)
     # the near-level patience (today's thresholded fits go without it) and no leash on the
-    # clipped output, whose rule could level off before the fit had started
+    # clipped output, whose rule could level off before the fit had started and never
+    # rewound a collapsed fit
     assert fast == preset("fast").replace(threshold="yen", background="rolling-ball", polarity="bright",
-                                          stopping={"near_level": 4.0, "started": None}, network={"leash": None})
+                                          stopping={"near_level": 4.0, "started": None, "rewinds": 0},
+                                          network={"leash": None})
     paper = load_config(DATA / "v1_paper.json")
     assert (paper.network.channels_down, paper.iterations, paper.stopping.rule) == ([128] * 5, 2000, "fixed")
     # a field the file lacks had version 1's default: the detour, off
@@ -56,7 +58,7 @@ def test_a_hand_written_mapping_applies_over_its_preset(tmp_path):
     ("[1, 2", "not valid JSON or YAML"),
     ("[1, 2]", "expected a mapping"),
     ('{"histdip_config": {"lr": -1}}', "invalid setting lr"),
-    ('{"histdip_config": {}, "histdip_config_version": 7}', "version 7"),
+    ('{"histdip_config": {}, "histdip_config_version": 99}', "version 99"),
     ("lrr: 1", "lrr"),
 ])
 def test_a_bad_file_is_one_line_naming_it(tmp_path, content, needle):
@@ -111,3 +113,10 @@ def test_a_version_5_file_reruns_with_a_rule_that_may_level_off_before_the_fit_s
     assert RestoreConfig(**migrate({"stopping": {"started": 0.3}}, 5)).stopping.started == 0.3
     assert migrate({}, 4)["stopping"]["started"] is None and migrate({}, 1)["stopping"]["started"] is None
     assert RestoreConfig().stopping.started == 0.5
+
+
+def test_a_version_6_file_reruns_without_rewinding_a_collapsed_fit():
+    assert RestoreConfig(**migrate({}, 6)).stopping.rewinds == 0
+    assert RestoreConfig(**migrate({"stopping": {"rewinds": 1}}, 6)).stopping.rewinds == 1
+    assert migrate({}, 5)["stopping"]["rewinds"] == 0 and migrate({}, 1)["stopping"]["rewinds"] == 0
+    assert RestoreConfig().stopping.rewinds == 3

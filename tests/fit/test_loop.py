@@ -83,6 +83,45 @@ def test_the_fit_ends_on_the_weights_the_stopper_rated_best():
     assert result.stop_reason.endswith("output from step 2, the closest to the noise level")
 
 
+def test_a_rewind_puts_the_weights_and_the_optimiser_back_to_the_best_check():
+    """A stopper that asks for a rewind (a collapsed output) gets the network, its
+    average and the optimiser as they were at its best check; the fit goes on from
+    there and the stop reason and the Fit say so."""
+    torch.manual_seed(0)
+    net = torch.nn.Conv2d(1, 1, 1, bias=False)
+    x = torch.ones((1, 1, 4, 4))
+    seen = {}
+
+    class Scripted:
+        check_every, rewinds = 1, 1
+
+        def __init__(self):
+            self.is_best, self.rewind_to, self.weights = False, None, {}
+
+        def update(self, step, output):
+            self.weights[step] = float(net.weight.detach())
+            self.is_best = step == 2
+            self.rewind_to = 2 if step in (4, 6) else None
+            return "scripted stop" if step == 8 else None
+
+    def watch(step, loss):
+        seen[step] = float(net.weight.detach())
+        return False
+
+    stopper = Scripted()
+    result = fit(net, lambda step: (x, 3 * x, None), Identity(), iterations=10, lr=0.1, ema=0.5,
+                 stopper=stopper, check=lambda model, out: out.numpy(), callback=watch)
+    assert result.rewinds == ((4, 2), (6, 2))
+    assert "went back to its best check 2 times (step 4 -> 2, 6 -> 2), each time going on at 0.5x" in result.stop_reason
+    w = stopper.weights  # as each check found them, before the rewind
+    assert seen[4] == w[2] and w[4] != w[2]  # back at step 2's weights after step 4
+    # step 5 retraces step 3 from the same weights, Adam moments, step count and data,
+    # at half the rate: half as far; after the second rewind, a quarter
+    assert seen[5] - seen[4] == pytest.approx(0.5 * (w[3] - w[2]), rel=1e-5)
+    assert seen[7] - seen[6] == pytest.approx(0.25 * (w[3] - w[2]), rel=1e-5)
+    assert result.iterations == 8 and result.best_step == 2
+
+
 def test_a_diverging_fit_stops_and_says_so():
     torch.manual_seed(0)
     net = torch.nn.Conv2d(1, 1, 1)

@@ -27,6 +27,27 @@ def test_adam_gives_torch_adams_bits():
         assert torch.equal(a, b)
 
 
+def test_adam_goes_back_to_a_saved_state():
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    opt = Adam([w], lr=0.1)
+
+    def step():
+        opt.zero_grad()
+        (w ** 2).sum().backward()
+        opt.step()
+
+    step()
+    saved, at = opt.state_dict(), w.detach().clone()
+    step()
+    after = w.detach().clone()
+    step()
+    opt.load_state_dict(saved)
+    with torch.no_grad():
+        w.copy_(at)
+    step()
+    assert torch.equal(w.detach(), after) and opt.steps == 2
+
+
 def test_adam_refuses_nothing_to_fit_and_a_bad_rate():
     with pytest.raises(ValueError, match="no parameters"):
         Adam([torch.nn.Parameter(torch.zeros(2), requires_grad=False)], lr=1e-3)

@@ -107,10 +107,10 @@ def test_an_all_zero_output_is_not_levelled_off():
 
 def test_noise_level_stopper_takes_every_setting_from_its_config():
     cfg = StoppingConfig(rule="noise-level", check_every=7, level=1.5, min_iterations=21, tolerance=0.05,
-                         patience=4, near_level=3.0, near_patience=9, detour=2.0, started=0.25)
+                         patience=4, near_level=3.0, near_patience=9, detour=2.0, started=0.25, rewinds=2)
     st = NoiseLevelStopper.from_config(cfg, np.zeros((4, 4)), np.ones((4, 4)))
     assert (st.check_every, st.level, st.min_iterations, st.tolerance, st.patience, st.near_level,
-            st.near_patience, st.detour, st.started) == (7, 1.5, 21, 0.05, 4, 3.0, 9, 2.0, 0.25)
+            st.near_patience, st.detour, st.started, st.rewinds) == (7, 1.5, 21, 0.05, 4, 3.0, 9, 2.0, 0.25, 2)
 
 
 def test_an_unmasked_fit_waits_the_long_patience_far_above_the_noise_level():
@@ -183,3 +183,42 @@ def test_replay_takes_the_recorded_zero_ratio():
     assert st.replay(trace) == (100, 100)  # built on no target: nothing to have started from
     st = NoiseLevelStopper(np.zeros(1), np.ones(1), min_iterations=50, tolerance=0.03, patience=3, started=0.5)
     assert st.replay(trace, zero_ratio=17.71)[1] > 250
+
+
+def test_an_output_that_collapses_after_a_better_check_is_rewound_to_it():
+    """Two all-zero checks in a row after a better one send the fit back to that check
+    (the c30 scene of the sweep's tuning seed 0: ratio 117 of an all-zero 199 at step 60,
+    then all zero from step 80 to 140); the checks after it are forgotten."""
+    target = np.zeros((4, 4))
+    target[:2] = 2.0
+    st = NoiseLevelStopper(target, np.ones((4, 4)), min_iterations=30, level=0.01, rewinds=1)
+    good, zero = np.where(target > 0, 1.0, 0.0), np.zeros((4, 4))
+    for step, out in [(10, zero), (20, good), (30, good * 0.9), (40, zero)]:
+        assert st.update(step, out) is None and st.rewind_to is None
+    assert st.update(50, zero) is None and st.rewind_to == 20
+    assert [s for s, _ in st.history] == [10, 20] and len(st.smoothed) == 2 and st.rewound == [(50, 20)]
+    # the fit goes on from there; no rewinds left, a second collapse runs on
+    for step in (60, 70, 80):
+        st.update(step, zero)
+    assert st.rewind_to is None and st.rewound == [(50, 20)]
+
+
+def test_no_rewind_before_min_iterations_nor_without_a_better_check_nor_when_off():
+    target = np.zeros((4, 4))
+    target[:2] = 2.0
+    zero, good = np.zeros((4, 4)), np.where(target > 0, 1.0, 0.0)
+
+    def rewinds(outs, min_iterations=30, **kw):
+        st = NoiseLevelStopper(target, np.ones((4, 4)), min_iterations=min_iterations, level=0.01, **kw)
+        for k, out in enumerate(outs):
+            st.update(10 * (k + 1), out)
+        return st.rewound
+
+    assert rewinds([good, zero, zero], rewinds=3) == [(30, 10)]
+    assert rewinds([good, zero, zero], rewinds=3, min_iterations=40) == []
+    assert rewinds([good * 0.9, good, zero, zero], rewinds=3) == [(40, 20)]
+    assert rewinds([zero] * 6, rewinds=3) == []  # never better than all zero: not started
+    assert rewinds([good * 0.9, good, zero, zero], rewinds=0) == []
+    # a replay reads one recorded path and never rewinds
+    st = NoiseLevelStopper(target, np.ones((4, 4)), min_iterations=0, level=0.01, rewinds=3)
+    assert st.replay([(10, 1.0), (20, 4.0), (30, 4.0)], flat={20, 30}) == (10, 30) and st.rewound == []

@@ -51,6 +51,9 @@ LOADS = {
     "version 5 without stopping.started": (_current(lambda d, c: (d.update(histdip_config_version=5),
                                                                   c["stopping"].pop("started"))),
                                            lambda c: c.stopping.started is None),  # version 5 had none
+    "version 6 without stopping.rewinds": (_current(lambda d, c: (d.update(histdip_config_version=6),
+                                                                  c["stopping"].pop("rewinds"))),
+                                           lambda c: c.stopping.rewinds == 0),  # version 6 never rewound
 }
 
 #: case -> (file text, what the one line says)

@@ -155,3 +155,16 @@ def test_the_counts_panel_shows_how_bright_the_objects_are(small_run):
     lefts = [float(x) for x in re.findall(r"M([0-9.]+) ", svg)]
     gaps = np.diff(sorted(lefts))
     assert len(lefts) >= 2 and gaps.max() > 5 * np.median(gaps)
+
+
+def test_a_rewound_fit_is_marked_and_said(small_run):
+    import dataclasses
+
+    photo, result = small_run
+    rewound = dataclasses.replace(result, fit=dataclasses.replace(result.fit, rewinds=((40, 30),)))
+    assert rewound.record()["rewinds"] == [[40, 30]] and result.record()["rewinds"] == []
+    data = build_report(rewound, photo)
+    assert any(t.startswith("At step 40 the output had collapsed to zero") and "step 30" in t
+               for t in data.fit["text"])
+    assert 'class="note rewind"' in render_html(data)
+    assert not any("collapsed" in t for t in build_report(result, photo).fit["text"])

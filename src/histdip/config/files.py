@@ -3,7 +3,7 @@ back with ``--config`` to reproduce the run.
 
 A file written by histdip is a mapping (JSON, or YAML by its extension)::
 
-    {"histdip_config_version": 6, "histdip_config": {...every field...}, ...record...}
+    {"histdip_config_version": 7, "histdip_config": {...every field...}, ...record...}
 
 A file of an older version is migrated on reading (:func:`migrate`), so it reruns as it
 ran. A hand-written mapping of a few fields, without the ``histdip_config`` key, is
@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from .schema import RestoreConfig, one_line
 
 #: Version of the config schema this histdip writes.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: The defaults of version 1, in which the fields' defaults were the paper's network and
 #: options off. A version-1 file left out the fields added after it was written; each
@@ -40,7 +40,7 @@ V1_DEFAULTS = {
     "mask_resampling": "hr", "tile": None, "ensemble": 1, "channels_last": False,
     "stopping": {"rule": "fixed", "check_every": 25, "tolerance": 2e-3, "patience": 3, "min_iterations": 100,
                  "level": 1.0, "near_level": None, "near_patience": None, "detour": None,
-                 "started": None},
+                 "started": None, "rewinds": 0},
     "seed": 0, "device": "cpu",
 }
 
@@ -55,10 +55,14 @@ def migrate(fields, version):
     """
     if version == SCHEMA_VERSION:
         return dict(fields)
+    if version == 6:
+        # Version 6's fits ran on from an output that had collapsed to zero
+        # (docs/decisions/stopping-rule.md).
+        return _section_default(fields, "stopping", "rewinds", 0)
     if version == 5:
         # Version 5's noise-level rule let a fit level off before it had started
         # (docs/decisions/stopping-rule.md).
-        return _section_default(fields, "stopping", "started", None)
+        return migrate(_section_default(fields, "stopping", "started", None), 6)
     if version == 4:
         # Version 4's clipped output had no leash (docs/decisions/fast-network.md).
         return migrate(_section_default(fields, "network", "leash", None), 5)

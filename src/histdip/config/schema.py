@@ -135,6 +135,10 @@ class StoppingConfig(_Strict):
     #: share of what an all-zero output leaves above the noise level: before that it has
     #: not started, however slowly it moves. None: it may level off anywhere.
     started: Optional[float] = Field(0.5, gt=0, lt=1)
+    #: ``noise-level``: how many times a fit whose output has collapsed (all zero at two
+    #: checks in a row, after a better check) goes back to its best check and on, at
+    #: half its learning rate; 0: never, the collapsed fit runs on from where it is.
+    rewinds: int = Field(3, ge=0)
 
 
 class RestoreConfig(_Strict):

@@ -21,6 +21,10 @@ from ..tensors import block_mean
 from .optim import Adam
 
 
+#: A fit sent back to its best check goes on at this fraction of its learning rate.
+REWIND_LR = 0.5
+
+
 @dataclass(frozen=True, eq=False)
 class Fit:
     """What a fit made and how it went.
@@ -49,6 +53,9 @@ class Fit:
     zero_ratio : float or None
         The noise-level rule's ratio for an all-zero output
         (:attr:`~histdip.fit.NoiseLevelStopper.zero_ratio`); None under another rule.
+    rewinds : tuple of (int, int)
+        (step, best step) of each time the fit's output had collapsed to zero and the
+        fit went back to its best check (``NoiseLevelStopper(rewinds=...)``).
     """
 
     model: torch.nn.Module
@@ -61,6 +68,7 @@ class Fit:
     snapshots: tuple = ()
     best_step: int | None = None
     zero_ratio: float | None = None
+    rewinds: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,10 @@ def fit(
     Fit
         With a stopper that rates its checks (``is_best``, as
         :class:`~histdip.fit.NoiseLevelStopper`), its ``model`` carries the weights of
-        the best-rated check when the fit did not stop on it.
+        the best-rated check when the fit did not stop on it. A stopper that sets
+        ``rewind_to`` sends the fit back to that (best) check: the network's weights,
+        their average and the optimiser's state; the fit goes on from there at
+        :data:`REWIND_LR` times its learning rate.
     """
     optimiser = Adam(net.parameters(), lr=lr)
     average = WeightAverage(net, ema) if ema else None
@@ -192,6 +203,10 @@ def fit(
     every = plan.every
     bar = None
     best = None  # (step, weights) the stopper rated best, for stoppers that rate
+    # (net weights, optimiser state) at that check: what a rewind goes back to.
+    anchor = None
+    can_rewind = bool(getattr(stopper, "rewinds", 0))
+    rewinds = []
     if progress:
         bar = open_progress(iterations, "fitting", "it", items="steps")
     start = time.perf_counter()
@@ -235,6 +250,19 @@ def fit(
                 reason = stopper.update(step, current)
                 if getattr(stopper, "is_best", False):
                     best = (step, copy.deepcopy(model.state_dict()))
+                    if can_rewind:
+                        anchor = (copy.deepcopy(net.state_dict()), optimiser.state_dict())
+                back = getattr(stopper, "rewind_to", None)
+                if back is not None and best is not None and best[0] == back and anchor is not None:
+                    rate = optimiser.lr
+                    net.load_state_dict(anchor[0])
+                    optimiser.load_state_dict(anchor[1])
+                    # At the same rate the fit collapsed again within a few checks (a
+                    # crowded dim scene three times over, then for good); at half of it, not.
+                    optimiser.lr = rate * REWIND_LR
+                    if average is not None:
+                        average.model.load_state_dict(best[1])
+                    rewinds.append((step, back))
                 if reason:
                     stop_reason = f"{reason} (stopped at {step} of {iterations})"
                     break
@@ -249,6 +277,11 @@ def fit(
             fitted.load_state_dict(best[1])
             best_step = best[0]
             stop_reason += f"; output from step {best[0]}, the closest to the noise level"
+        if rewinds:
+            where = ", ".join(f"{a} -> {b}" for a, b in rewinds)
+            stop_reason += (f"; its output collapsed to zero and it went back to its best check "
+                            f"{len(rewinds)} time{'s' if len(rewinds) > 1 else ''} (step {where}), "
+                            f"each time going on at {REWIND_LR:g}x the learning rate it had")
         finished = True
     finally:
         if bar is not None:
@@ -256,4 +289,4 @@ def fit(
             bar.close(stop_reason if finished else "interrupted", count=done)
     return Fit(fitted, net, done, stop_reason, time.perf_counter() - start, tuple(losses),
                tuple(getattr(stopper, "history", ())), tuple(snapshots), best_step,
-               getattr(stopper, "zero_ratio", None))
+               getattr(stopper, "zero_ratio", None), tuple(rewinds))

@@ -68,6 +68,15 @@ class NoiseLevelStopper:
       all-zero output leaves above the noise level (:attr:`zero_ratio`): it has not
       started, however slowly it moves.
 
+    An output that sits at all zero for two checks in a row, from ``min_iterations`` on,
+    after a check that did better than an all-zero output, has collapsed: a step of the
+    optimiser threw the network's output below zero everywhere, where the clip gives
+    the sparse target's few bright pixels little to pull it back with. With ``rewinds``
+    left, the stopper sets :attr:`rewind_to` to its best check's step and forgets the
+    checks after it; the fit loop puts the weights and the optimiser back to that check
+    and goes on with the next steps' crops at half the learning rate
+    (docs/decisions/stopping-rule.md, "A fit whose output collapses").
+
     Parameters
     ----------
     target, variance : ndarray
@@ -80,11 +89,19 @@ class NoiseLevelStopper:
     zero_ratio : float or None
         The ratio an all-zero output scores: the target's energy over the noise's
         (None without a noise estimate).
+    rewind_to : int or None
+        Set by the last update: the step of the best check, to which a collapsed fit
+        goes back; None when it goes on.
+    rewound : list of (int, int)
+        (step, best step) of each rewind so far.
     """
 
     def __init__(self, target, variance, weight=None, check_every=10, level=1.0, min_iterations=50,
-                 tolerance=0.03, patience=5, near_level=None, near_patience=None, detour=None, started=None):
+                 tolerance=0.03, patience=5, near_level=None, near_patience=None, detour=None, started=None,
+                 rewinds=0):
         self.check_every, self.level, self.min_iterations = check_every, level, min_iterations
+        self.rewinds, self.rewind_to, self.rewound = int(rewinds or 0), None, []
+        self._best_step, self._flat_before = None, False
         self.tolerance, self.patience, self.detour, self.started = tolerance, patience, detour, started
         self.near_level, self.near_patience = near_level, near_patience
         w = np.ones(np.shape(target)) if weight is None else np.asarray(weight, dtype=np.float64)
@@ -119,7 +136,7 @@ class NoiseLevelStopper:
         return cls(target, variance, weight, check_every=stopping.check_every, level=stopping.level,
                    min_iterations=stopping.min_iterations, tolerance=stopping.tolerance,
                    patience=patience, near_level=near_level, near_patience=stopping.near_patience,
-                   detour=stopping.detour, started=stopping.started)
+                   detour=stopping.detour, started=stopping.started, rewinds=stopping.rewinds)
 
     def replay(self, trace, flat=(), zero_ratio=None):
         """(best step, stop step) of this rule on a recorded ``trace`` of (step, ratio).
@@ -129,10 +146,14 @@ class NoiseLevelStopper:
         the levelling-off test off can so be read under any settings. ``flat``: the
         steps at which the output was all zero (never levelled off, as in a fit);
         ``zero_ratio``: the recorded fit's :attr:`zero_ratio` (the ``started`` test's
-        reference), when this stopper was not built on its target.
+        reference), when this stopper was not built on its target. A replay never
+        rewinds (a recorded fit's trace holds the path it went on, its rewinds done).
         """
         if zero_ratio is not None:
             self.zero_ratio = float(zero_ratio)
+        # A record is one path; where a fit would have been rewound, the record does not
+        # say what it would have done next.
+        self.rewinds = 0
         best = None
         for step, ratio in trace:
             why = self.observe(step, ratio, flat=step in flat)
@@ -156,9 +177,20 @@ class NoiseLevelStopper:
         ``flat``: the output is all zero. Split from :meth:`update` so a recorded trace
         can be replayed under other settings (:meth:`replay`).
         """
+        self.rewind_to = None
+        if self._collapsed(step, ratio, flat):
+            self.rewind_to = self._best_step
+            self.rewound.append((step, self._best_step))
+            # The checks after the best one belong to a path the fit leaves: the
+            # levelling-off test judges the path it goes on from.
+            keep = sum(1 for s, _ in self.history if s <= self._best_step)
+            del self.history[keep:], self.smoothed[keep:]
+            self.is_best, self._flat_before = False, False
+            return None
+        self._flat_before = flat
         self.is_best = ratio < self.best
         if self.is_best:
-            self.best = ratio
+            self.best, self._best_step = ratio, step
         self.history.append((step, ratio))
         self.smoothed.append(float(np.mean([r for _, r in self.history[-3:]])))
         if step < self.min_iterations:
@@ -194,6 +226,13 @@ class NoiseLevelStopper:
                 return (f"noise level: fit levelled off at {ratio:.2f}x the estimated noise variance "
                         f"(< {self.tolerance:g} better in {patience} checks)")
         return None
+
+    def _collapsed(self, step, ratio, flat):
+        """Whether the fit should go back to its best check: its output is all zero at
+        this check and the one before, from ``min_iterations`` on, an earlier check did
+        better, and it has rewinds left."""
+        return (flat and self._flat_before and step >= self.min_iterations and self._best_step is not None
+                and self.best < ratio and len(self.rewound) < self.rewinds)
 
     def has_started(self, ratio):
         """Whether a fit at ``ratio`` has explained the ``started`` share of what an

@@ -143,6 +143,10 @@ def _fit_section(record, check_every=None, dip_record=None):
     if best:
         markers.append((best, f"output from {best}", "best"))
         text.append(f"The output carries the weights of step {best}, the check closest to the noise level.")
+    for step, back in record.get("rewinds") or ():
+        markers.append((step, f"back to {back}", "rewind"))
+        text.append(f"At step {step} the output had collapsed to zero for two checks; the fit went back to its "
+                    f"best check, step {back}, and on (the checks between are left out of the chart).")
     losses = _loss_curves("HIST-DIP", "curve-main", curve["loss"])
     if dip_curve.get("loss"):
         losses += _loss_curves("DIP alone", "curve-dip", dip_curve["loss"])

@@ -245,6 +245,7 @@ def _fit(stages, geometry, c, *, progress=False):
                  progress=progress)
     out = unpad_volume(predict_volume(result.model, net_input, geometry), amounts)
     return out, {"iterations": result.iterations, "stop_reason": result.stop_reason, "best_step": result.best_step,
+                 "rewinds": [list(r) for r in result.rewinds],
                  "fit_seconds": round(result.seconds, 3), "crop": list(size), "batch": batch, "lr": lr,
                  "network_stride": list(geometry.stride) if isinstance(geometry.stride, tuple) else geometry.stride,
                  "final_loss": result.loss[-1] if result.loss else None}
