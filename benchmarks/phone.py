@@ -100,6 +100,8 @@ def register(subparsers, parents):
                               help="the ten phone photos: bead counts, default against former default, pictures")
     add_out_argument(p, "the per-photo counts")
     p.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    # A fit's stop depends on the thread count: one default, so the table reproduces.
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     add_doc_arguments(p, "phone")
     p.set_defaults(func=_run)
     return p
