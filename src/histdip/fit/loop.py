@@ -254,12 +254,11 @@ def fit(
                         anchor = (copy.deepcopy(net.state_dict()), optimiser.state_dict())
                 back = getattr(stopper, "rewind_to", None)
                 if back is not None and best is not None and best[0] == back and anchor is not None:
-                    rate = optimiser.lr
                     net.load_state_dict(anchor[0])
                     optimiser.load_state_dict(anchor[1])
                     # At the same rate the fit collapsed again within a few checks (a
                     # crowded dim scene three times over, then for good); at half of it, not.
-                    optimiser.lr = rate * REWIND_LR
+                    optimiser.lr *= REWIND_LR
                     if average is not None:
                         average.model.load_state_dict(best[1])
                     rewinds.append((step, back))

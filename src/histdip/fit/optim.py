@@ -75,14 +75,14 @@ class Adam:
             p.addcdiv_(mean, denom, value=-step_size)
 
     def state_dict(self):
-        """A copy of what the next steps depend on: the step count and both running
-        moments (what a rewound fit, :mod:`histdip.fit.loop`, goes back to)."""
-        return {"steps": self.steps, "lr": self.lr,
+        """A copy of what the next steps depend on besides the rate: the step count and
+        both running moments (what a rewound fit, :mod:`histdip.fit.loop`, goes back to)."""
+        return {"steps": self.steps,
                 "mean": [m.clone() for m in self._mean], "square": [q.clone() for q in self._square]}
 
     @torch.no_grad()
     def load_state_dict(self, state):
-        """Go back to a :meth:`state_dict`."""
-        self.steps, self.lr = int(state["steps"]), float(state["lr"])
+        """Go back to a :meth:`state_dict` (the rate stays as it is)."""
+        self.steps = int(state["steps"])
         for mine, saved in zip(self._mean + self._square, list(state["mean"]) + list(state["square"])):
             mine.copy_(saved)
